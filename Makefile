@@ -1,0 +1,24 @@
+# PGXS build of the pgshift extension (C++ sources under extension/).
+# The CLI and the C++ unit tests are built by CMakeLists.txt instead.
+PG_CONFIG ?= /usr/lib/postgresql/15/bin/pg_config
+
+EXTVERSION := $(shell sed -n "s/^default_version = '\(.*\)'/\1/p" extension/pgshift.control)
+MODULE_big = pgshift
+SRCS = $(wildcard extension/core/*.cpp extension/core/operations/*.cpp extension/pg/*.cpp)
+OBJS = $(SRCS:.cpp=.o)
+MODULEDIR = extension
+DATA = extension/pgshift.control extension/pgshift--$(EXTVERSION).sql
+
+# pg_regress tests: sql/NAME.sql against expected/NAME.out, run by `make installcheck`.
+REGRESS = $(patsubst sql/%.sql,%,$(sort $(wildcard sql/*.sql)))
+REGRESS_OPTS = --inputdir=. --load-extension=pgshift
+
+PG_CPPFLAGS = -Iextension -isystem $(shell $(PG_CONFIG) --includedir-server) -DPGSHIFT_VERSION='"$(EXTVERSION)"'
+PG_CXXFLAGS = -std=c++17 -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers -fexceptions
+SHLIB_LINK += -lstdc++
+
+PGXS := $(shell $(PG_CONFIG) --pgxs)
+include $(PGXS)
+
+# Debian's PostgreSQL is built --with-llvm: PGXS also compiles each .cpp to bitcode, without PG_CXXFLAGS.
+COMPILE.cxx.bc += $(PG_CXXFLAGS) $(PG_CPPFLAGS)

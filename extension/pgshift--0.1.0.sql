@@ -1,0 +1,254 @@
+\echo Use "CREATE EXTENSION pgshift" to load this file. \quit
+
+-- pgshift: state of the migrations of every managed schema, and the functions that drive them.
+-- The C++ library does the catalog reading and the planning; this script holds the state and the
+-- orchestration (lock, plan, execute, record), so every step is usable from psql alone.
+
+CREATE TABLE pgshift.migrations (
+    seq              bigint GENERATED ALWAYS AS IDENTITY,   -- order of application
+    schema           name        NOT NULL,                   -- the managed schema
+    name             text        NOT NULL,
+    parent           text,                                   -- previous migration of that schema
+    migration        jsonb       NOT NULL,                   -- {version_schema?, operations}
+    plan             jsonb       NOT NULL DEFAULT '{}',      -- what start decided: complete/rollback steps
+    version_schema   name,                                   -- e.g. public_02_add_email; NULL if none
+    done             boolean     NOT NULL DEFAULT false,     -- false while the migration is active
+    migration_type   text        NOT NULL DEFAULT 'pgshift'
+                     CHECK (migration_type IN ('pgshift', 'inferred', 'baseline')),
+    resulting_schema jsonb       NOT NULL DEFAULT '{}',      -- read_schema() after complete
+    created_at       timestamptz NOT NULL DEFAULT clock_timestamp(),
+    updated_at       timestamptz NOT NULL DEFAULT clock_timestamp(),
+    PRIMARY KEY (schema, name),
+    FOREIGN KEY (schema, parent) REFERENCES pgshift.migrations (schema, name)
+);
+-- At most one active migration per schema, enforced by the database itself.
+CREATE UNIQUE INDEX migrations_one_active ON pgshift.migrations (schema) WHERE NOT done;
+-- History is a chain: one root and at most one child per migration.
+CREATE UNIQUE INDEX migrations_one_root ON pgshift.migrations (schema) WHERE parent IS NULL;
+CREATE UNIQUE INDEX migrations_linear ON pgshift.migrations (schema, parent);
+COMMENT ON TABLE pgshift.migrations IS 'pgshift: the chain of migrations of each managed schema';
+SELECT pg_catalog.pg_extension_config_dump('pgshift.migrations', '');
+
+-- ---------------------------------------------------------------------------------------------------
+-- C++ functions
+CREATE FUNCTION pgshift.version() RETURNS text
+    AS 'MODULE_PATHNAME', 'pgshift_version' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION pgshift.version() IS 'pgshift: version of the loaded library';
+
+CREATE FUNCTION pgshift.read_schema(schema name) RETURNS jsonb
+    AS 'MODULE_PATHNAME', 'pgshift_read_schema' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION pgshift.read_schema(name) IS
+    'pgshift: tables, columns, keys, indexes and constraints of a schema, as JSON';
+
+CREATE FUNCTION pgshift.plan_start(schema name, migration jsonb, current_schema jsonb) RETURNS jsonb
+    AS 'MODULE_PATHNAME', 'pgshift_plan_start' LANGUAGE C STABLE STRICT;
+COMMENT ON FUNCTION pgshift.plan_start(name, jsonb, jsonb) IS
+    'pgshift: validates a migration against a read_schema() snapshot and returns the statements of start, complete and rollback';
+
+CREATE FUNCTION pgshift.version_schema_sql(schema name, version_schema name, current_schema jsonb, view_overlay jsonb)
+    RETURNS text[]
+    AS 'MODULE_PATHNAME', 'pgshift_version_schema_sql' LANGUAGE C STABLE STRICT;
+COMMENT ON FUNCTION pgshift.version_schema_sql(name, name, jsonb, jsonb) IS
+    'pgshift: the statements that create a version schema with one view per table';
+
+-- ---------------------------------------------------------------------------------------------------
+-- Lookups
+CREATE FUNCTION pgshift.lock_key() RETURNS integer
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$ SELECT 1886610292 $$;   -- 'pgsh' as an int
+COMMENT ON FUNCTION pgshift.lock_key() IS
+    'pgshift: first key of the per-schema advisory lock (lock_key(), hashtext(schema))';
+
+CREATE FUNCTION pgshift.is_active(schema name) RETURNS boolean
+    LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT EXISTS (SELECT FROM pgshift.migrations m WHERE m.schema = $1 AND NOT m.done)
+$$;
+COMMENT ON FUNCTION pgshift.is_active(name) IS 'pgshift: whether a migration of the schema is in progress';
+
+CREATE FUNCTION pgshift.latest_migration(schema name) RETURNS text
+    LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT m.name FROM pgshift.migrations m WHERE m.schema = $1 ORDER BY m.seq DESC LIMIT 1
+$$;
+COMMENT ON FUNCTION pgshift.latest_migration(name) IS 'pgshift: name of the newest migration of the schema';
+
+-- Version schemas that still exist, newest first.
+CREATE FUNCTION pgshift.live_versions(schema name) RETURNS SETOF name
+    LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT m.version_schema FROM pgshift.migrations m
+     WHERE m.schema = $1 AND m.version_schema IS NOT NULL
+       AND EXISTS (SELECT FROM pg_namespace n WHERE n.nspname = m.version_schema)
+     ORDER BY m.seq DESC
+$$;
+COMMENT ON FUNCTION pgshift.live_versions(name) IS 'pgshift: existing version schemas of the schema, newest first';
+
+CREATE FUNCTION pgshift.latest_version(schema name) RETURNS text
+    LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT v FROM pgshift.live_versions($1) v LIMIT 1
+$$;
+COMMENT ON FUNCTION pgshift.latest_version(name) IS
+    'pgshift: the newest version schema of the schema (what clients put in search_path), or NULL';
+
+CREATE FUNCTION pgshift.previous_version(schema name) RETURNS text
+    LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT v FROM pgshift.live_versions($1) v OFFSET 1 LIMIT 1
+$$;
+COMMENT ON FUNCTION pgshift.previous_version(name) IS
+    'pgshift: the version schema before the newest one, or NULL';
+
+CREATE FUNCTION pgshift.status(schema name) RETURNS jsonb
+    LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT jsonb_build_object(
+        'schema', $1::text,
+        'version', coalesce(pgshift.latest_version($1), ''),
+        'migration', coalesce(pgshift.latest_migration($1), ''),
+        'status', CASE WHEN NOT EXISTS (SELECT FROM pgshift.migrations m WHERE m.schema = $1) THEN 'No migrations'
+                       WHEN pgshift.is_active($1) THEN 'In progress'
+                       ELSE 'Complete' END)
+$$;
+COMMENT ON FUNCTION pgshift.status(name) IS
+    'pgshift: {schema, version, migration, status}; status is No migrations, In progress or Complete';
+
+-- ---------------------------------------------------------------------------------------------------
+-- Internal helpers
+CREATE FUNCTION pgshift._lock(schema name) RETURNS void
+    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    -- A session that already holds the key (the CLI does) passes: advisory locks are re-entrant.
+    IF NOT pg_try_advisory_xact_lock(pgshift.lock_key(), hashtext(schema)) THEN
+        RAISE EXCEPTION 'another pgshift run is migrating schema "%"', schema
+            USING ERRCODE = '55P03', HINT = 'Wait for it to finish, then try again.';
+    END IF;
+    IF NOT EXISTS (SELECT FROM pg_namespace WHERE nspname = schema) THEN
+        RAISE EXCEPTION 'schema "%" does not exist', schema USING ERRCODE = '3F000';
+    END IF;
+END $$;
+COMMENT ON FUNCTION pgshift._lock(name) IS 'pgshift internal: takes the schema''s migration lock for this transaction';
+
+-- Runs planned statements with the managed schema first in search_path, as pgroll does, so that
+-- unqualified names in user SQL (types, functions, raw sql operations) resolve there.
+CREATE FUNCTION pgshift._execute(schema name, steps jsonb) RETURNS void
+    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    step jsonb;
+BEGIN
+    PERFORM set_config('search_path', format('%I', schema), true);
+    FOR step IN SELECT s FROM jsonb_array_elements(coalesce(steps, '[]')) s LOOP
+        EXECUTE step->>'sql';
+    END LOOP;
+END $$;
+COMMENT ON FUNCTION pgshift._execute(name, jsonb) IS 'pgshift internal: executes planned steps [{sql}, ...]';
+
+CREATE FUNCTION pgshift._create_version_schema(schema name, version_schema name, view_overlay jsonb) RETURNS void
+    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    stmt text;
+BEGIN
+    FOREACH stmt IN ARRAY pgshift.version_schema_sql(schema, version_schema, pgshift.read_schema(schema), view_overlay) LOOP
+        EXECUTE stmt;
+    END LOOP;
+END $$;
+COMMENT ON FUNCTION pgshift._create_version_schema(name, name, jsonb) IS
+    'pgshift internal: creates a version schema with one view per table of the schema';
+
+CREATE FUNCTION pgshift._active(schema name) RETURNS pgshift.migrations
+    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    m pgshift.migrations;
+BEGIN
+    SELECT * INTO m FROM pgshift.migrations WHERE migrations.schema = _active.schema AND NOT done FOR UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'no migration is in progress for schema "%"', schema USING ERRCODE = '55000';
+    END IF;
+    RETURN m;
+END $$;
+COMMENT ON FUNCTION pgshift._active(name) IS 'pgshift internal: the active migration row, locked, or an error';
+
+-- ---------------------------------------------------------------------------------------------------
+-- The migration lifecycle
+CREATE FUNCTION pgshift.validate(schema name, migration jsonb) RETURNS jsonb
+    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    plan jsonb;
+BEGIN
+    IF NOT EXISTS (SELECT FROM pg_namespace WHERE nspname = schema) THEN
+        RAISE EXCEPTION 'schema "%" does not exist', schema USING ERRCODE = '3F000';
+    END IF;
+    plan := pgshift.plan_start(schema, migration, pgshift.read_schema(schema));
+    RETURN jsonb_build_object('name', plan->>'name', 'version_schema', plan->>'version_schema', 'valid', true);
+END $$;
+COMMENT ON FUNCTION pgshift.validate(name, jsonb) IS
+    'pgshift: checks a migration against the live schema and changes nothing; raises the first problem';
+
+CREATE FUNCTION pgshift.start(schema name, migration jsonb) RETURNS jsonb
+    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    plan jsonb;
+    active text;
+BEGIN
+    PERFORM pgshift._lock(schema);
+    SELECT m.name INTO active FROM pgshift.migrations m WHERE m.schema = start.schema AND NOT m.done;
+    IF FOUND THEN
+        RAISE EXCEPTION 'a migration of schema "%" is already in progress: "%"', schema, active
+            USING ERRCODE = '55000', HINT = 'Complete or roll it back first.';
+    END IF;
+    plan := pgshift.plan_start(schema, migration, pgshift.read_schema(schema));
+    IF EXISTS (SELECT FROM pgshift.migrations m WHERE m.schema = start.schema AND m.name = plan->>'name') THEN
+        RAISE EXCEPTION 'migration "%" was already applied to schema "%"', plan->>'name', schema
+            USING ERRCODE = '42710';
+    END IF;
+    IF EXISTS (SELECT FROM pg_namespace WHERE nspname = plan->>'version_schema') THEN
+        RAISE EXCEPTION 'version schema "%" already exists', plan->>'version_schema'
+            USING ERRCODE = '42P06', HINT = 'Give the migration another name or version_schema.';
+    END IF;
+    INSERT INTO pgshift.migrations (schema, name, parent, migration, plan, version_schema)
+    VALUES (schema, plan->>'name', pgshift.latest_migration(schema), migration - 'name', plan,
+            plan->>'version_schema');
+    PERFORM pgshift._execute(schema, plan->'start');
+    PERFORM pgshift._create_version_schema(schema, plan->>'version_schema', plan->'overlay');
+    RETURN jsonb_build_object('name', plan->>'name', 'version_schema', plan->>'version_schema',
+                              'status', 'In progress');
+END $$;
+COMMENT ON FUNCTION pgshift.start(name, jsonb) IS
+    'pgshift: validates and starts a migration (expand) and creates its version schema; all or nothing';
+
+CREATE FUNCTION pgshift.complete(schema name) RETURNS jsonb
+    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    m pgshift.migrations;
+    previous text;
+BEGIN
+    PERFORM pgshift._lock(schema);
+    m := pgshift._active(schema);
+    -- The previous version's views go first: they may depend on columns the contract drops.
+    SELECT v INTO previous FROM pgshift.live_versions(schema) v WHERE v IS DISTINCT FROM m.version_schema LIMIT 1;
+    IF previous IS NOT NULL THEN
+        EXECUTE format('DROP SCHEMA %I CASCADE', previous);
+    END IF;
+    PERFORM pgshift._execute(schema, m.plan->'complete');
+    IF coalesce((m.plan->>'refresh_views')::boolean, false) AND m.version_schema IS NOT NULL THEN
+        EXECUTE format('DROP SCHEMA IF EXISTS %I CASCADE', m.version_schema);
+        PERFORM pgshift._create_version_schema(schema, m.version_schema, '{}');
+    END IF;
+    UPDATE pgshift.migrations
+       SET done = true, resulting_schema = pgshift.read_schema(schema), updated_at = clock_timestamp()
+     WHERE migrations.schema = m.schema AND name = m.name;
+    RETURN jsonb_build_object('name', m.name, 'version_schema', m.version_schema, 'status', 'Complete');
+END $$;
+COMMENT ON FUNCTION pgshift.complete(name) IS
+    'pgshift: completes the active migration (contract) and drops the previous version schema';
+
+CREATE FUNCTION pgshift.rollback(schema name) RETURNS jsonb
+    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    m pgshift.migrations;
+BEGIN
+    PERFORM pgshift._lock(schema);
+    m := pgshift._active(schema);
+    IF m.version_schema IS NOT NULL THEN
+        EXECUTE format('DROP SCHEMA IF EXISTS %I CASCADE', m.version_schema);
+    END IF;
+    PERFORM pgshift._execute(schema, m.plan->'rollback');
+    DELETE FROM pgshift.migrations WHERE migrations.schema = m.schema AND name = m.name;
+    RETURN jsonb_build_object('name', m.name, 'version_schema', m.version_schema, 'status', 'Rolled back');
+END $$;
+COMMENT ON FUNCTION pgshift.rollback(name) IS
+    'pgshift: undoes the active migration and drops its version schema, leaving the schema as before start';
