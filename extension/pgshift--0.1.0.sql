@@ -129,10 +129,22 @@ CREATE FUNCTION pgshift._execute(schema name, steps jsonb) RETURNS void
     LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     step jsonb;
+    message text;
+    code text;
+    detail text;
+    hint text;
 BEGIN
     PERFORM set_config('search_path', format('%I', schema), true);
     FOR step IN SELECT s FROM jsonb_array_elements(coalesce(steps, '[]')) s LOOP
-        EXECUTE step->>'sql';
+        BEGIN
+            EXECUTE step->>'sql';
+        EXCEPTION WHEN OTHERS THEN
+            -- Name the operation whose statement failed; keep PostgreSQL's SQLSTATE, detail and hint.
+            GET STACKED DIAGNOSTICS message = MESSAGE_TEXT, code = RETURNED_SQLSTATE,
+                                    detail = PG_EXCEPTION_DETAIL, hint = PG_EXCEPTION_HINT;
+            RAISE EXCEPTION USING MESSAGE = coalesce(step->>'op' || ': ', '') || message, ERRCODE = code,
+                                  DETAIL = coalesce(detail, ''), HINT = coalesce(hint, '');
+        END;
     END LOOP;
 END $$;
 COMMENT ON FUNCTION pgshift._execute(name, jsonb) IS 'pgshift internal: executes planned steps [{sql}, ...]';

@@ -1,18 +1,42 @@
-// Placeholder until the planner lands.
+// SQL-callable entry points of the planner (pgshift.plan_start, pgshift.version_schema_sql).
+// They own only plain data: arguments are turned into C strings, the C++ core runs behind the
+// bridge (which catches every exception), and errors are raised after it has returned.
+#include "pg/bridge_call.hpp"
+
 extern "C" {
-#include "postgres.h"
 #include "fmgr.h"
+#include "utils/builtins.h"
+#include "utils/jsonb.h"
 
 PG_FUNCTION_INFO_V1(pgshift_plan_start);
-Datum pgshift_plan_start(PG_FUNCTION_ARGS)
-{
-	ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED), errmsg("plan_start is not built yet")));
-	PG_RETURN_NULL();
-}
 PG_FUNCTION_INFO_V1(pgshift_version_schema_sql);
-Datum pgshift_version_schema_sql(PG_FUNCTION_ARGS)
-{
-	ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED), errmsg("version_schema_sql is not built yet")));
-	PG_RETURN_NULL();
 }
+
+namespace {
+
+char *jsonb_text(Jsonb *value)
+{
+	return JsonbToCString(nullptr, &value->root, VARSIZE(value));
+}
+
+}  // namespace
+
+extern "C" Datum pgshift_plan_start(PG_FUNCTION_ARGS)
+{
+	const char *schema = NameStr(*PG_GETARG_NAME(0));
+	char *migration = jsonb_text(PG_GETARG_JSONB_P(1));
+	char *catalog = jsonb_text(PG_GETARG_JSONB_P(2));
+	BridgeResult result = bridge_plan_start(schema, migration, catalog);
+	char *plan = bridge_take_text(&result);
+	PG_RETURN_DATUM(DirectFunctionCall1(jsonb_in, CStringGetDatum(plan)));
+}
+
+extern "C" Datum pgshift_version_schema_sql(PG_FUNCTION_ARGS)
+{
+	const char *schema = NameStr(*PG_GETARG_NAME(0));
+	const char *version_schema = NameStr(*PG_GETARG_NAME(1));
+	char *catalog = jsonb_text(PG_GETARG_JSONB_P(2));
+	char *overlay = jsonb_text(PG_GETARG_JSONB_P(3));
+	BridgeResult result = bridge_version_schema_sql(schema, version_schema, catalog, overlay);
+	PG_RETURN_DATUM(bridge_take_text_array(&result));
 }

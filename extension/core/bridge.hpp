@@ -1,0 +1,23 @@
+// The only door from PostgreSQL-side code into the C++ core. These functions never throw: every
+// exception becomes an error in the result. Results are malloc'd plain C data, released with
+// bridge_result_free (pg/bridge_call.cpp ties that to a memory context).
+// Include this from pg/ files BEFORE the extern "C" PostgreSQL headers.
+#pragma once
+
+struct BridgeResult {
+	char *text;         // the result, when the function returns one string
+	char **items;       // the result, when it returns a list
+	int item_count;
+	char *error;        // set on failure: the message
+	char *hint;         // optional hint for the user
+	char sqlstate[6];   // five characters and a NUL
+};
+
+// pgshift.plan_start: migration and catalog are JSON text; the result is the plan as JSON text.
+BridgeResult bridge_plan_start(const char *schema, const char *migration_json, const char *catalog_json) noexcept;
+
+// pgshift.version_schema_sql: the result is the list of statements.
+BridgeResult bridge_version_schema_sql(const char *schema, const char *version_schema, const char *catalog_json,
+                                       const char *overlay_json) noexcept;
+
+void bridge_result_free(BridgeResult *result) noexcept;

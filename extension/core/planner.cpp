@@ -1,0 +1,94 @@
+#include "core/planner.hpp"
+
+#include <map>
+
+#include "core/error.hpp"
+#include "core/migration_format.hpp"
+#include "core/operation_plan.hpp"
+#include "core/sql_text.hpp"
+#include "core/version_views.hpp"
+
+namespace pgshift {
+
+namespace {
+
+OperationPlanner planner_for(const std::string &kind)
+{
+	static const std::map<std::string, OperationPlanner> *const planners =
+	    new std::map<std::string, OperationPlanner>{{"create_table", plan_create_table}};
+	auto found = planners->find(kind);
+	if (found == planners->end())
+		throw Error(sqlstate::feature_not_supported, "operation \"" + kind + "\" is not supported yet");
+	return found->second;
+}
+
+// `operations[2] (create_table "users")`: how messages and statements name an operation.
+std::string operation_label(std::size_t index, const json &operation)
+{
+	std::string label = "operations[" + std::to_string(index) + "] (" + operation_kind(operation);
+	const json &body = operation_body(operation);
+	for (const char *key : {"name", "table", "from"})
+		if (body.contains(key) && body[key].is_string()) {
+			label += " \"" + body[key].get<std::string>() + "\"";
+			break;
+		}
+	return label + ")";
+}
+
+void append_steps(json &steps, const std::vector<std::string> &statements, const std::string &label)
+{
+	for (const auto &sql : statements)
+		steps.push_back(json{{"sql", sql}, {"op", label}});
+}
+
+std::string migration_name(const json &migration)
+{
+	if (!migration.contains("name") || migration["name"].get<std::string>().empty())
+		throw Error(sqlstate::invalid_migration, "invalid migration: it has no \"name\"",
+		            "Give the migration a \"name\" (the CLI uses the file name).");
+	return migration["name"].get<std::string>();
+}
+
+}  // namespace
+
+json plan_start(const std::string &schema, const json &migration, const json &catalog)
+{
+	check_migration_format(migration);
+	const std::string name = migration_name(migration);
+	const std::string version_schema = schema + "_" + migration.value("version_schema", name);
+	check_identifier(version_schema, "version schema name");
+
+	VirtualSchema virt = VirtualSchema::from_catalog(catalog);
+	PlanningContext context{schema, virt};
+	json start = json::array(), complete = json::array();
+	std::vector<std::pair<std::string, std::vector<std::string>>> rollbacks;
+	bool refresh_views = false;
+
+	const json &operations = migration["operations"];
+	for (std::size_t i = 0; i < operations.size(); i++) {
+		std::string label = operation_label(i, operations[i]);
+		OperationPlan plan;
+		try {
+			planner_for(operation_kind(operations[i]))(operation_body(operations[i]), context, plan);
+		} catch (const Error &error) {
+			throw Error(error.code(), label + ": " + error.what(), error.hint());
+		}
+		append_steps(start, plan.start, label);
+		append_steps(complete, plan.complete, label);
+		rollbacks.emplace_back(label, plan.rollback);
+		refresh_views = refresh_views || plan.refresh_views_on_complete;
+	}
+	json rollback = json::array();
+	for (auto it = rollbacks.rbegin(); it != rollbacks.rend(); ++it)
+		append_steps(rollback, it->second, it->first);
+
+	return json{{"name", name},
+	            {"version_schema", version_schema},
+	            {"start", start},
+	            {"complete", complete},
+	            {"rollback", rollback},
+	            {"overlay", views_overlay(virt)},
+	            {"refresh_views", refresh_views}};
+}
+
+}  // namespace pgshift
