@@ -1,0 +1,144 @@
+// read_schema: "primaryKey" and "indexes" of a table, from its relcache index list and the
+// pg_index / pg_class syscaches.
+#include "pg/read_schema.hpp"
+
+extern "C" {
+#include "catalog/pg_class.h"
+#include "catalog/pg_index.h"
+#include "commands/defrem.h"
+#include "utils/rel.h"
+#include "utils/syscache.h"
+}
+
+// The primary key's key columns in index order; [] when the table has none.
+void emit_primary_key(JsonbBuilder *b, TableReader *t)
+{
+	Oid pk_index = RelationGetPrimaryKeyIndex(t->rel);
+	HeapTuple tuple;
+
+	jb_key(b, "primaryKey");
+	if (!OidIsValid(pk_index) ||
+	    !HeapTupleIsValid(tuple = SearchSysCache1(INDEXRELID, ObjectIdGetDatum(pk_index))))
+	{
+		jb_begin_array(b);
+		jb_end_array(b);
+		return;
+	}
+	Form_pg_index index = (Form_pg_index) GETSTRUCT(tuple);
+	emit_column_names(b, t, index->indkey.values, index->indnkeyatts);
+	ReleaseSysCache(tuple);
+}
+
+// All columns of the index (key and INCLUDE ones) in index order: a column's name, or the
+// deparsed expression for an expression element.
+static void emit_index_columns(JsonbBuilder *b, TableReader *t, Oid index_oid, Form_pg_index index)
+{
+	TupleDesc desc = RelationGetDescr(t->rel);
+
+	jb_begin_array(b);
+	for (int i = 0; i < index->indnatts; i++)
+	{
+		AttrNumber attnum = index->indkey.values[i];
+		if (attnum > 0 && attnum <= desc->natts)
+			jb_string(b, NameStr(TupleDescAttr(desc, attnum - 1)->attname));
+		else
+		{
+			char *expression = deparse_index_column(index_oid, i + 1);
+			if (expression != NULL)
+				jb_string(b, expression);
+		}
+	}
+	jb_end_array(b);
+}
+
+static char *index_predicate(HeapTuple index_tuple, Oid relid)
+{
+	bool isnull;
+	Datum predicate = SysCacheGetAttr(INDEXRELID, index_tuple, Anum_pg_index_indpred, &isnull);
+	return isnull ? NULL : deparse_expression_of(predicate, relid);
+}
+
+// A unique index on exactly one column makes that column unique (partial ones included, as in
+// pgroll); INCLUDE columns do not count.
+static void mark_unique_column(TableReader *t, Form_pg_index index)
+{
+	AttrNumber attnum;
+
+	if (!index->indisunique || index->indnkeyatts != 1)
+		return;
+	attnum = index->indkey.values[0];
+	if (attnum > 0 && attnum <= RelationGetNumberOfAttributes(t->rel))
+		t->unique_column[attnum] = true;
+}
+
+static void emit_index(JsonbBuilder *b, TableReader *t, Oid index_oid)
+{
+	HeapTuple index_tuple = SearchSysCache1(INDEXRELID, ObjectIdGetDatum(index_oid));
+	HeapTuple class_tuple;
+	Form_pg_index index;
+	Form_pg_class index_class;
+	char *definition;
+
+	if (!HeapTupleIsValid(index_tuple))
+		return;		// dropped concurrently (DROP INDEX CONCURRENTLY does not lock the table)
+	class_tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(index_oid));
+	definition = deparse_index(index_oid);
+	if (!HeapTupleIsValid(class_tuple) || definition == NULL)
+	{
+		if (HeapTupleIsValid(class_tuple))
+			ReleaseSysCache(class_tuple);
+		ReleaseSysCache(index_tuple);
+		return;
+	}
+	index = (Form_pg_index) GETSTRUCT(index_tuple);
+	index_class = (Form_pg_class) GETSTRUCT(class_tuple);
+
+	jb_key(b, NameStr(index_class->relname));
+	jb_begin_object(b);
+	jb_string_field(b, "name", NameStr(index_class->relname));
+	jb_bool_field(b, "unique", index->indisunique);
+	jb_bool_field(b, "exclusion", index->indisexclusion);
+	jb_bool_field(b, "primary", index->indisprimary);
+	jb_key(b, "columns");
+	emit_index_columns(b, t, index_oid, index);
+	jb_string_field(b, "predicate", index_predicate(index_tuple, RelationGetRelid(t->rel)));
+	jb_string_field(b, "method", get_am_name(index_class->relam));
+	jb_string_field(b, "definition", definition);
+	jb_end_object(b);
+
+	mark_unique_column(t, index);
+	ReleaseSysCache(class_tuple);
+	ReleaseSysCache(index_tuple);
+}
+
+void emit_indexes(JsonbBuilder *b, TableReader *t)
+{
+	List *indexes = RelationGetIndexList(t->rel);	// a copy, ours to free
+	ListCell *lc;
+
+	jb_key(b, "indexes");
+	jb_begin_object(b);
+	foreach (lc, indexes)
+		emit_index(b, t, lfirst_oid(lc));
+	jb_end_object(b);
+	list_free(indexes);
+}
+
+void read_index_method_and_predicate(Oid index_oid, Oid relid, char **method, char **predicate)
+{
+	HeapTuple index_tuple = SearchSysCache1(INDEXRELID, ObjectIdGetDatum(index_oid));
+	HeapTuple class_tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(index_oid));
+
+	*method = NULL;
+	*predicate = NULL;
+	if (HeapTupleIsValid(class_tuple))
+	{
+		*method = get_am_name(((Form_pg_class) GETSTRUCT(class_tuple))->relam);
+		ReleaseSysCache(class_tuple);
+	}
+	if (HeapTupleIsValid(index_tuple))
+	{
+		*predicate = index_predicate(index_tuple, relid);
+		ReleaseSysCache(index_tuple);
+	}
+}
