@@ -123,6 +123,21 @@ BEGIN
 END $$;
 COMMENT ON FUNCTION pgshift._lock(name) IS 'pgshift internal: takes the schema''s migration lock for this transaction';
 
+-- RAISE with a detail and a hint only where there are some (RAISE refuses NULL and shows '').
+CREATE FUNCTION pgshift._raise(message text, code text, detail text, hint text) RETURNS void
+    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    IF coalesce(detail, '') <> '' AND coalesce(hint, '') <> '' THEN
+        RAISE EXCEPTION USING MESSAGE = message, ERRCODE = code, DETAIL = detail, HINT = hint;
+    ELSIF coalesce(detail, '') <> '' THEN
+        RAISE EXCEPTION USING MESSAGE = message, ERRCODE = code, DETAIL = detail;
+    ELSIF coalesce(hint, '') <> '' THEN
+        RAISE EXCEPTION USING MESSAGE = message, ERRCODE = code, HINT = hint;
+    END IF;
+    RAISE EXCEPTION USING MESSAGE = message, ERRCODE = code;
+END $$;
+COMMENT ON FUNCTION pgshift._raise(text, text, text, text) IS 'pgshift internal: raises an error with optional detail and hint';
+
 -- Runs planned statements with the managed schema first in search_path, as pgroll does, so that
 -- unqualified names in user SQL (types, functions, raw sql operations) resolve there.
 CREATE FUNCTION pgshift._execute(schema name, steps jsonb) RETURNS void
@@ -142,8 +157,7 @@ BEGIN
             -- Name the operation whose statement failed; keep PostgreSQL's SQLSTATE, detail and hint.
             GET STACKED DIAGNOSTICS message = MESSAGE_TEXT, code = RETURNED_SQLSTATE,
                                     detail = PG_EXCEPTION_DETAIL, hint = PG_EXCEPTION_HINT;
-            RAISE EXCEPTION USING MESSAGE = coalesce(step->>'op' || ': ', '') || message, ERRCODE = code,
-                                  DETAIL = coalesce(detail, ''), HINT = coalesce(hint, '');
+            PERFORM pgshift._raise(coalesce(step->>'op' || ': ', '') || message, code, detail, hint);
         END;
     END LOOP;
 END $$;
@@ -179,21 +193,21 @@ COMMENT ON FUNCTION pgshift._active(name) IS 'pgshift internal: the active migra
 CREATE FUNCTION pgshift.validate(schema name, migration jsonb) RETURNS jsonb
     LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-    plan jsonb;
+    planned jsonb;
 BEGIN
     IF NOT EXISTS (SELECT FROM pg_namespace WHERE nspname = schema) THEN
         RAISE EXCEPTION 'schema "%" does not exist', schema USING ERRCODE = '3F000';
     END IF;
-    plan := pgshift.plan_start(schema, migration, pgshift.read_schema(schema));
-    RETURN jsonb_build_object('name', plan->>'name', 'version_schema', plan->>'version_schema', 'valid', true);
+    planned := pgshift.plan_start(schema, migration, pgshift.read_schema(schema));
+    RETURN jsonb_build_object('name', planned->>'name', 'version_schema', planned->>'version_schema', 'valid', true);
 END $$;
 COMMENT ON FUNCTION pgshift.validate(name, jsonb) IS
     'pgshift: checks a migration against the live schema and changes nothing; raises the first problem';
 
 CREATE FUNCTION pgshift.start(schema name, migration jsonb) RETURNS jsonb
-    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp SET client_min_messages = warning AS $$
 DECLARE
-    plan jsonb;
+    planned jsonb;
     active text;
 BEGIN
     PERFORM pgshift._lock(schema);
@@ -202,28 +216,28 @@ BEGIN
         RAISE EXCEPTION 'a migration of schema "%" is already in progress: "%"', schema, active
             USING ERRCODE = '55000', HINT = 'Complete or roll it back first.';
     END IF;
-    plan := pgshift.plan_start(schema, migration, pgshift.read_schema(schema));
-    IF EXISTS (SELECT FROM pgshift.migrations m WHERE m.schema = start.schema AND m.name = plan->>'name') THEN
-        RAISE EXCEPTION 'migration "%" was already applied to schema "%"', plan->>'name', schema
+    planned := pgshift.plan_start(schema, migration, pgshift.read_schema(schema));
+    IF EXISTS (SELECT FROM pgshift.migrations m WHERE m.schema = start.schema AND m.name = planned->>'name') THEN
+        RAISE EXCEPTION 'migration "%" was already applied to schema "%"', planned->>'name', schema
             USING ERRCODE = '42710';
     END IF;
-    IF EXISTS (SELECT FROM pg_namespace WHERE nspname = plan->>'version_schema') THEN
-        RAISE EXCEPTION 'version schema "%" already exists', plan->>'version_schema'
+    IF EXISTS (SELECT FROM pg_namespace WHERE nspname = planned->>'version_schema') THEN
+        RAISE EXCEPTION 'version schema "%" already exists', planned->>'version_schema'
             USING ERRCODE = '42P06', HINT = 'Give the migration another name or version_schema.';
     END IF;
     INSERT INTO pgshift.migrations (schema, name, parent, migration, plan, version_schema)
-    VALUES (schema, plan->>'name', pgshift.latest_migration(schema), migration - 'name', plan,
-            plan->>'version_schema');
-    PERFORM pgshift._execute(schema, plan->'start');
-    PERFORM pgshift._create_version_schema(schema, plan->>'version_schema', plan->'overlay');
-    RETURN jsonb_build_object('name', plan->>'name', 'version_schema', plan->>'version_schema',
+    VALUES (schema, planned->>'name', pgshift.latest_migration(schema), migration - 'name', planned,
+            planned->>'version_schema');
+    PERFORM pgshift._execute(schema, planned->'start');
+    PERFORM pgshift._create_version_schema(schema, planned->>'version_schema', planned->'overlay');
+    RETURN jsonb_build_object('name', planned->>'name', 'version_schema', planned->>'version_schema',
                               'status', 'In progress');
 END $$;
 COMMENT ON FUNCTION pgshift.start(name, jsonb) IS
     'pgshift: validates and starts a migration (expand) and creates its version schema; all or nothing';
 
 CREATE FUNCTION pgshift.complete(schema name) RETURNS jsonb
-    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp SET client_min_messages = warning AS $$
 DECLARE
     m pgshift.migrations;
     previous text;
@@ -241,7 +255,7 @@ BEGIN
         PERFORM pgshift._create_version_schema(schema, m.version_schema, '{}');
     END IF;
     UPDATE pgshift.migrations
-       SET done = true, resulting_schema = pgshift.read_schema(schema), updated_at = clock_timestamp()
+       SET done = true, resulting_schema = pgshift.read_schema(m.schema), updated_at = clock_timestamp()
      WHERE migrations.schema = m.schema AND name = m.name;
     RETURN jsonb_build_object('name', m.name, 'version_schema', m.version_schema, 'status', 'Complete');
 END $$;
@@ -249,7 +263,7 @@ COMMENT ON FUNCTION pgshift.complete(name) IS
     'pgshift: completes the active migration (contract) and drops the previous version schema';
 
 CREATE FUNCTION pgshift.rollback(schema name) RETURNS jsonb
-    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp SET client_min_messages = warning AS $$
 DECLARE
     m pgshift.migrations;
 BEGIN

@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# Runs every test suite against the server in PG* (scripts/with-cluster.sh provides one) and sums
+# their results. Each suite's own output is shown; a suite that cannot report counts is a failure.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+passed=0 failed=0 broken=()
+
+# add_counts SUITE PASSED FAILED
+add_counts() {
+  passed=$((passed + $2)); failed=$((failed + $3))
+  echo "== $1: $2 passed, $3 failed"
+}
+
+run_suite() {   # run_suite NAME COMMAND...; parses the suite's closing `N passed, N failed`
+  local name=$1; shift
+  echo "== $name"
+  local out; out=$(mktemp)
+  "$@" 2>&1 | tee "$out"
+  local status=${PIPESTATUS[0]}
+  local line; line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$out" | tail -n 1)
+  rm -f "$out"
+  if [ -z "$line" ]; then broken+=("$name (no result line, exit $status)"); return; fi
+  local p f; p=$(echo "$line" | sed -E 's/^([0-9]+) passed.*/\1/'); f=$(echo "$line" | sed -E 's/.* ([0-9]+) failed.*/\1/')
+  add_counts "$name" "$p" "$f"
+  if [ "$status" -ne 0 ] && [ "$f" -eq 0 ]; then broken+=("$name (exit $status)"); fi
+}
+
+unit_tests() {
+  local out; out=$(ctest --test-dir build --output-on-failure 2>&1); local status=$?
+  echo "$out" | tail -n 15
+  local line; line=$(echo "$out" | grep -E 'tests passed, [0-9]+ tests failed out of' | tail -n 1)
+  if [ -z "$line" ]; then echo "0 passed, 1 failed"; return 1; fi
+  local total f; total=$(echo "$line" | sed -E 's/.*out of ([0-9]+).*/\1/'); f=$(echo "$line" | sed -E 's/.* ([0-9]+) tests failed.*/\1/')
+  echo "$((total - f)) passed, $f failed"
+  return $status
+}
+
+regression_tests() {
+  local out; out=$(make -s installcheck 2>&1); local status=$?
+  echo "$out"
+  [ -f regression.diffs ] && head -n 80 regression.diffs
+  local total f
+  if echo "$out" | grep -qE 'All [0-9]+ tests passed'; then
+    total=$(echo "$out" | sed -nE 's/.*All ([0-9]+) tests passed.*/\1/p'); f=0
+  elif echo "$out" | grep -qE '[0-9]+ of [0-9]+ tests failed'; then
+    f=$(echo "$out" | sed -nE 's/.* ([0-9]+) of [0-9]+ tests failed.*/\1/p'); total=$(echo "$out" | sed -nE 's/.* of ([0-9]+) tests failed.*/\1/p')
+  else
+    echo "0 passed, 1 failed"; return 1
+  fi
+  echo "$((total - f)) passed, $f failed"
+  return $status
+}
+
+# shared/ sits beside the clone in CI; PGSHIFT_SHARED overrides.
+shared=${PGSHIFT_SHARED:-$(cd .. && pwd)/shared}
+[ -d "$shared" ] || shared=/work/shared
+
+conformance() {   # conformance SCHEMA: pgroll's example migrations through our CLI
+  if [ ! -x "$shared/conformance/run-pgroll-examples" ]; then
+    echo "no conformance runner under $shared (set PGSHIFT_SHARED)"; echo "0 passed, 1 failed"; return 1
+  fi
+  UPTO=${PGSHIFT_CONFORMANCE_UPTO:-02} "$shared/conformance/run-pgroll-examples" "$(command -v pgshift)" "$1"
+}
+
+run_suite "unit tests (ctest)" unit_tests
+run_suite "pg_regress (make installcheck)" regression_tests
+run_suite "CLI tests" bash test/cli/run.sh
+run_suite "pgroll examples, schema public" conformance public
+run_suite "pgroll examples, schema non_public" conformance non_public
+
+for b in "${broken[@]}"; do echo "FAILED: $b"; failed=$((failed + 1)); done
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
