@@ -1,0 +1,49 @@
+// pgshift init: installs the extension (which creates schema pgshift and its state table).
+#include <CLI/CLI.hpp>
+
+#include <iostream>
+#include <memory>
+
+#include "advisory_lock.hpp"
+#include "commands/commands.hpp"
+#include "commands/common.hpp"
+#include "errors.hpp"
+#include "session.hpp"
+
+namespace pgshift::cli {
+
+namespace {
+
+struct InitOptions {
+	double lock_wait_seconds = 0;
+};
+
+void run_init(const GlobalOptions &options, const InitOptions &init) {
+	require_extension_schema_flag(options);
+	Connection conn = open_session(options);
+	// Two concurrent inits would race on CREATE EXTENSION; pgshift.lock_key() may not exist yet, so this
+	// lock uses the same first key with a fixed second one.
+	AdvisoryLock lock = AdvisoryLock::for_init(conn, init.lock_wait_seconds);
+	const std::optional<std::string> installed = installed_extension_version(conn);
+	if (installed && *installed != cli_version())
+		throw Failure("the pgshift extension is already installed at version " + *installed +
+		              ", but this pgshift CLI is " + cli_version() + "; run ALTER EXTENSION pgshift UPDATE TO '" +
+		              cli_version() + "' or use pgshift CLI " + *installed);
+	if (!installed)
+		// This CLI's version exactly: a different default version on the server would give an extension
+		// this CLI then refuses to drive. (CMakeLists.txt checks the version is safe inside the literal.)
+		conn.query(std::string("CREATE EXTENSION IF NOT EXISTS pgshift VERSION '") + cli_version() + "'");
+	require_extension(conn, options);
+	std::cout << "pgshift initialized (extension " << cli_version() << ")" << std::endl;
+}
+
+}  // namespace
+
+void add_init(CLI::App &root, Commands &commands) {
+	auto init = std::make_shared<InitOptions>();
+	CLI::App *command = root.add_subcommand("init", "Initialize pgshift in the database (CREATE EXTENSION pgshift)");
+	add_lock_wait_option(*command, init->lock_wait_seconds);
+	commands.push_back({command, [init](const GlobalOptions &options) { run_init(options, *init); }});
+}
+
+}  // namespace pgshift::cli

@@ -1,0 +1,96 @@
+#include "connection.hpp"
+
+#include <cstdio>
+
+#include "errors.hpp"
+#include "interrupt.hpp"
+
+namespace pgshift::cli {
+
+namespace {
+
+std::string trimmed(std::string text) {
+	while (!text.empty() && (text.back() == '\n' || text.back() == ' '))
+		text.pop_back();
+	return text;
+}
+
+std::string error_field(const PGresult *result, int code) {
+	const char *value = PQresultErrorField(result, code);
+	return value != nullptr ? value : "";
+}
+
+void print_notice(void *, const char *message) { std::fputs(message, stderr); }
+void drop_notice(void *, const char *) {}
+
+}  // namespace
+
+Result &Result::operator=(Result &&other) noexcept {
+	if (this != &other) {
+		PQclear(result_);
+		result_ = other.result_;
+		other.result_ = nullptr;
+	}
+	return *this;
+}
+
+std::optional<std::string> Result::scalar() const {
+	if (rows() == 0 || PQnfields(result_) == 0 || is_null(0, 0))
+		return std::nullopt;
+	return value(0, 0);
+}
+
+Connection Connection::open(const std::optional<std::string> &url) {
+	// fallback_application_name: an application_name in the user's URL still wins.
+	const char *keywords[] = {"dbname", "fallback_application_name", nullptr};
+	const char *values[] = {url ? url->c_str() : nullptr, "pgshift", nullptr};
+	Connection connection(PQconnectdbParams(keywords, values, 1));
+	if (connection.conn_ == nullptr)
+		throw Failure("could not connect to the database: out of memory");
+	if (PQstatus(connection.conn_) != CONNECTION_OK)
+		throw Failure("could not connect to the database: " + trimmed(PQerrorMessage(connection.conn_)));
+	connection.show_notices(false);
+	interrupt::watch(connection.conn_);
+	return connection;
+}
+
+Connection::~Connection() {
+	if (conn_ != nullptr) {
+		interrupt::unwatch(conn_);
+		PQfinish(conn_);
+	}
+}
+
+Result Connection::query(const std::string &sql, const std::vector<Param> &params) {
+	std::vector<const char *> values;
+	values.reserve(params.size());
+	for (const Param &param : params)
+		values.push_back(param ? param->c_str() : nullptr);
+	Result result(PQexecParams(conn_, sql.c_str(), static_cast<int>(values.size()), nullptr, values.data(),
+	                           nullptr, nullptr, 0));
+	const ExecStatusType status = PQresultStatus(result.get());
+	if (status == PGRES_TUPLES_OK || status == PGRES_COMMAND_OK)
+		return result;
+	// No result at all, or one without a server message: the connection itself failed.
+	std::string message = result.get() != nullptr ? error_field(result.get(), PG_DIAG_MESSAGE_PRIMARY) : "";
+	if (message.empty())
+		throw Failure("lost the database connection: " + trimmed(PQerrorMessage(conn_)));
+	throw DatabaseError(message, error_field(result.get(), PG_DIAG_SQLSTATE),
+	                    error_field(result.get(), PG_DIAG_MESSAGE_DETAIL),
+	                    error_field(result.get(), PG_DIAG_MESSAGE_HINT));
+}
+
+std::string Connection::quote_identifier(const std::string &name) const {
+	char *quoted = PQescapeIdentifier(conn_, name.data(), name.size());
+	if (quoted == nullptr)
+		throw Failure("cannot quote identifier \"" + name + "\": " + trimmed(PQerrorMessage(conn_)));
+	std::string result(quoted);
+	PQfreemem(quoted);
+	return result;
+}
+
+void Connection::show_notices(bool show) {
+	PQsetNoticeProcessor(conn_, show ? print_notice : drop_notice, nullptr);
+}
+
+}  // namespace pgshift::cli

@@ -1,0 +1,62 @@
+#include "session.hpp"
+
+#include <iostream>
+
+#include "errors.hpp"
+
+namespace pgshift::cli {
+
+const char *cli_version() { return PGSHIFT_VERSION; }
+
+Connection open_session(const GlobalOptions &options) {
+	Connection conn = Connection::open(options.url());
+	conn.show_notices(options.verbose);
+	if (options.verbose)
+		std::cerr << "connected to database \"" << conn.database() << "\" on " << conn.host() << ":" << conn.port()
+		          << " as \"" << conn.user() << "\"\n";
+	// Session-wide, as pgroll does: every DDL statement of start/complete/rollback gives up on a lock it
+	// cannot get in time instead of queueing behind a long transaction (and blocking everyone after it).
+	if (options.lock_timeout_ms > 0)
+		conn.query("SELECT pg_catalog.set_config('lock_timeout', $1, false)",
+		           {std::to_string(options.lock_timeout_ms) + "ms"});
+	return conn;
+}
+
+std::optional<std::string> installed_extension_version(Connection &conn) {
+	return conn.query("SELECT extversion FROM pg_catalog.pg_extension WHERE extname = 'pgshift'").scalar();
+}
+
+void require_extension_schema_flag(const GlobalOptions &options) {
+	if (options.state_schema != extension_schema)
+		throw Failure("--pgshift-schema is \"" + options.state_schema + "\", but the pgshift extension always lives in schema \"" +
+		              extension_schema + "\" (its control file pins it); drop the option or set it to \"" +
+		              extension_schema + "\"");
+}
+
+void require_extension(Connection &conn, const GlobalOptions &options) {
+	Result found = conn.query(
+		"SELECT e.extversion, n.nspname FROM pg_catalog.pg_extension e "
+		"JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'pgshift'");
+	if (found.rows() == 0)
+		throw Failure("pgshift is not initialized in this database; run 'pgshift init'");
+	const std::string extversion = found.value(0, 0);
+	const std::string installed_schema = found.value(0, 1);
+	if (installed_schema != options.state_schema)
+		throw Failure("the pgshift extension is installed in schema \"" + installed_schema + "\", not in \"" +
+		              options.state_schema + "\" given by --pgshift-schema");
+	if (extversion != cli_version())
+		throw Failure("the pgshift extension in this database is version " + extversion + ", but this pgshift CLI is " +
+		              cli_version() + "; run ALTER EXTENSION pgshift UPDATE TO '" + cli_version() +
+		              "' or use pgshift CLI " + extversion);
+	// The SQL script and the shared library can disagree after an upgrade of one without the other.
+	const std::string library = conn.query("SELECT " + state_function(conn, options, "version") + "()").scalar().value_or("");
+	if (library != cli_version())
+		throw Failure("the pgshift library loaded by the server is version " + library + ", but this pgshift CLI is " +
+		              cli_version() + "; install the matching build of the extension");
+}
+
+std::string state_function(Connection &conn, const GlobalOptions &options, const std::string &function) {
+	return conn.quote_identifier(options.state_schema) + "." + function;
+}
+
+}  // namespace pgshift::cli
