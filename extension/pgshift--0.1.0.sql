@@ -278,3 +278,44 @@ BEGIN
 END $$;
 COMMENT ON FUNCTION pgshift.rollback(name) IS
     'pgshift: undoes the active migration and drops its version schema, leaving the schema as before start';
+
+-- ---------------------------------------------------------------------------------------------------
+-- History
+CREATE FUNCTION pgshift.history(schema name)
+    RETURNS TABLE (name text, migration jsonb, migration_type text, done boolean, version_schema name,
+                   created_at timestamptz)
+    LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    -- Everything since the latest baseline (included), oldest first.
+    SELECT m.name, m.migration, m.migration_type, m.done, m.version_schema, m.created_at
+      FROM pgshift.migrations m
+     WHERE m.schema = $1
+       AND m.seq >= coalesce((SELECT max(b.seq) FROM pgshift.migrations b
+                               WHERE b.schema = $1 AND b.migration_type = 'baseline'), 0)
+     ORDER BY m.seq
+$$;
+COMMENT ON FUNCTION pgshift.history(name) IS
+    'pgshift: the migrations of the schema since its latest baseline, oldest first';
+
+CREATE FUNCTION pgshift.baseline(schema name, name text) RETURNS jsonb
+    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    active text;
+BEGIN
+    PERFORM pgshift._lock(schema);
+    SELECT m.name INTO active FROM pgshift.migrations m WHERE m.schema = baseline.schema AND NOT m.done;
+    IF FOUND THEN
+        RAISE EXCEPTION 'a migration of schema "%" is in progress: "%"', schema, active USING ERRCODE = '55000';
+    END IF;
+    IF coalesce(name, '') = '' THEN
+        RAISE EXCEPTION 'a baseline needs a name' USING ERRCODE = '22023';
+    END IF;
+    IF EXISTS (SELECT FROM pgshift.migrations m WHERE m.schema = baseline.schema AND m.name = baseline.name) THEN
+        RAISE EXCEPTION 'migration "%" already exists in schema "%"', name, schema USING ERRCODE = '42710';
+    END IF;
+    INSERT INTO pgshift.migrations (schema, name, parent, migration, done, migration_type, resulting_schema)
+    VALUES (schema, name, pgshift.latest_migration(schema), '{"operations": []}', true, 'baseline',
+            pgshift.read_schema(schema));
+    RETURN jsonb_build_object('name', name, 'status', 'Baseline');
+END $$;
+COMMENT ON FUNCTION pgshift.baseline(name, text) IS
+    'pgshift: records the current schema as the starting point of its history';

@@ -1,0 +1,121 @@
+// PostgreSQL regime: plain data only in these frames (see docs/design.md).
+#include "pg/column_expression.hpp"
+
+extern "C" {
+#include "catalog/pg_type.h"
+#include "executor/executor.h"
+#include "nodes/makefuncs.h"
+#include "nodes/nodeFuncs.h"
+#include "optimizer/optimizer.h"
+#include "parser/parse_coerce.h"
+#include "parser/parse_collate.h"
+#include "parser/parse_expr.h"
+#include "parser/parse_node.h"
+#include "parser/parse_relation.h"
+#include "parser/parser.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+#include "utils/rel.h"
+}
+
+namespace {
+
+struct ColumnMap {
+	JsonbContainer *columns;       // virtual name -> physical name
+	ParseNamespaceItem *table;
+};
+
+// The physical name behind a virtual one, or NULL when the map does not name it.
+const char *mapped_column(JsonbContainer *columns, const char *name)
+{
+	if (columns == nullptr)
+		return nullptr;
+	JsonbValue found;
+	if (getKeyJsonValueFromContainer(columns, name, strlen(name), &found) == nullptr || found.type != jbvString)
+		return nullptr;
+	return pnstrdup(found.val.string.val, found.val.string.len);
+}
+
+// Parser hook: an unqualified column name that the map knows resolves to its physical column.
+Node *resolve_virtual_column(ParseState *pstate, ColumnRef *ref)
+{
+	ColumnMap *map = static_cast<ColumnMap *>(pstate->p_ref_hook_state);
+	if (list_length(ref->fields) != 1 || !IsA(linitial(ref->fields), String))
+		return nullptr;
+	const char *physical = mapped_column(map->columns, strVal(linitial(ref->fields)));
+	if (physical == nullptr)
+		return nullptr;
+	return scanNSItemForColumn(pstate, map->table, 0, physical, ref->location);
+}
+
+// `SELECT CASE ... END` (pgroll allows a whole SELECT without FROM) is the expression it selects.
+Node *unwrap_trivial_select(Node *node)
+{
+	if (node == nullptr || !IsA(node, SubLink))
+		return node;
+	SubLink *sublink = castNode(SubLink, node);
+	if (sublink->subLinkType != EXPR_SUBLINK || !IsA(sublink->subselect, SelectStmt))
+		return node;
+	SelectStmt *select = castNode(SelectStmt, sublink->subselect);
+	if (select->fromClause != NIL || select->whereClause != nullptr || select->groupClause != NIL ||
+	    select->havingClause != nullptr || select->sortClause != NIL || select->limitCount != nullptr ||
+	    select->distinctClause != NIL || select->op != SETOP_NONE || list_length(select->targetList) != 1)
+		return node;
+	return unwrap_trivial_select(castNode(ResTarget, linitial(select->targetList))->val);
+}
+
+// The one expression of `expression`, parsed as PL/pgSQL parses the right side of an assignment.
+Node *parse_one_expression(const char *expression, const char *what)
+{
+	List *parsed = raw_parser(expression, RAW_PARSE_PLPGSQL_EXPR);
+	SelectStmt *select = castNode(SelectStmt, castNode(RawStmt, linitial(parsed))->stmt);
+	if (list_length(select->targetList) != 1 || select->fromClause != NIL || select->whereClause != nullptr)
+		ereport(ERROR, (errcode(ERRCODE_SYNTAX_ERROR), errmsg("%s must be a single expression", what),
+		                errdetail("Got: %s", expression)));
+	return unwrap_trivial_select(castNode(ResTarget, linitial(select->targetList))->val);
+}
+
+}  // namespace
+
+CompiledColumnExpression compile_column_expression(Relation rel, const char *expression, JsonbContainer *columns,
+                                                   const char *target_column, const char *what)
+{
+	AttrNumber target = get_attnum(RelationGetRelid(rel), target_column);
+	if (target == InvalidAttrNumber)
+		ereport(ERROR, (errcode(ERRCODE_UNDEFINED_COLUMN),
+		                errmsg("%s: column \"%s\" does not exist in table \"%s\"", what, target_column,
+		                       RelationGetRelationName(rel))));
+	Form_pg_attribute target_attr = TupleDescAttr(RelationGetDescr(rel), target - 1);
+
+	// pgroll assigns `NEW.col = (expr)`: the parentheses make `SELECT ...` a scalar subquery.
+	const char *source = expression[0] == '(' ? expression : psprintf("(%s)", expression);
+	Node *raw = parse_one_expression(source, what);
+
+	ParseState *pstate = make_parsestate(nullptr);
+	pstate->p_sourcetext = source;
+	ParseNamespaceItem *table = addRangeTableEntryForRelation(pstate, rel, AccessShareLock, nullptr, false, true);
+	addNSItemToQuery(pstate, table, true, true, true);
+	ColumnMap map{columns, table};
+	pstate->p_pre_columnref_hook = resolve_virtual_column;
+	pstate->p_ref_hook_state = &map;
+
+	Node *expr = transformExpr(pstate, raw, EXPR_KIND_OTHER);
+	// Evaluated per row with no query around it: nothing that needs a plan of its own.
+	if (pstate->p_hasAggs || pstate->p_hasWindowFuncs || pstate->p_hasTargetSRFs || pstate->p_hasSubLinks)
+		ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+		                errmsg("%s may not use subqueries reading tables, aggregates, window or set-returning functions",
+		                       what),
+		                errdetail("Got: %s", expression)));
+	Oid type = exprType(expr);
+	Node *coerced = coerce_to_target_type(pstate, expr, type, target_attr->atttypid, target_attr->atttypmod,
+	                                      COERCION_ASSIGNMENT, COERCE_IMPLICIT_CAST, -1);
+	if (coerced == nullptr)
+		ereport(ERROR, (errcode(ERRCODE_DATATYPE_MISMATCH),
+		                errmsg("%s is of type %s but column \"%s\" is of type %s", what, format_type_be(type),
+		                       target_column, format_type_be(target_attr->atttypid))));
+	assign_expr_collations(pstate, coerced);
+	free_parsestate(pstate);
+
+	Expr *planned = expression_planner(reinterpret_cast<Expr *>(coerced));
+	return CompiledColumnExpression{target, ExecInitExpr(planned, nullptr)};
+}
