@@ -51,6 +51,11 @@ CREATE FUNCTION pgshift.version_schema_sql(schema name, version_schema name, cur
 COMMENT ON FUNCTION pgshift.version_schema_sql(name, name, jsonb, jsonb) IS
     'pgshift: the statements that create a version schema with one view per table';
 
+CREATE FUNCTION pgshift.dual_write() RETURNS trigger
+    AS 'MODULE_PATHNAME', 'pgshift_dual_write' LANGUAGE C;
+COMMENT ON FUNCTION pgshift.dual_write() IS
+    'pgshift: the compiled dual-write row trigger of a table with an active migration (its argument is its JSON configuration)';
+
 -- ---------------------------------------------------------------------------------------------------
 -- Lookups
 CREATE FUNCTION pgshift.lock_key() RETURNS integer

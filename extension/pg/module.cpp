@@ -1,4 +1,6 @@
-// The library's module block and pgshift.version(): what the CLI checks its own version against.
+// The library's module block, _PG_init, and pgshift.version(): what the CLI checks its own version against.
+#include "pg/dual_write_trigger.hpp"
+
 extern "C" {
 #include "postgres.h"
 #include "fmgr.h"
@@ -6,9 +8,16 @@ extern "C" {
 
 PG_MODULE_MAGIC;
 
+void _PG_init(void);
 PG_FUNCTION_INFO_V1(pgshift_version);
-Datum pgshift_version(PG_FUNCTION_ARGS)
+}
+
+extern "C" void _PG_init(void)
+{
+	register_dual_write_invalidation();
+}
+
+extern "C" Datum pgshift_version(PG_FUNCTION_ARGS)
 {
 	PG_RETURN_TEXT_P(cstring_to_text(PGSHIFT_VERSION));
-}
 }
