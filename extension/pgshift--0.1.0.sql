@@ -40,9 +40,9 @@ CREATE FUNCTION pgshift.read_schema(schema name) RETURNS jsonb
 COMMENT ON FUNCTION pgshift.read_schema(name) IS
     'pgshift: tables, columns, keys, indexes and constraints of a schema, as JSON';
 
-CREATE FUNCTION pgshift.plan_start(schema name, migration jsonb, current_schema jsonb) RETURNS jsonb
+CREATE FUNCTION pgshift.plan_start(schema name, migration jsonb, current_schema jsonb, context jsonb) RETURNS jsonb
     AS 'MODULE_PATHNAME', 'pgshift_plan_start' LANGUAGE C STABLE STRICT;
-COMMENT ON FUNCTION pgshift.plan_start(name, jsonb, jsonb) IS
+COMMENT ON FUNCTION pgshift.plan_start(name, jsonb, jsonb, jsonb) IS
     'pgshift: validates a migration against a read_schema() snapshot and returns the statements of start, complete and rollback';
 
 CREATE FUNCTION pgshift.version_schema_sql(schema name, version_schema name, current_schema jsonb, view_overlay jsonb)
@@ -203,7 +203,8 @@ BEGIN
     IF NOT EXISTS (SELECT FROM pg_namespace WHERE nspname = schema) THEN
         RAISE EXCEPTION 'schema "%" does not exist', schema USING ERRCODE = '3F000';
     END IF;
-    planned := pgshift.plan_start(schema, migration, pgshift.read_schema(schema));
+    planned := pgshift.plan_start(schema, migration, pgshift.read_schema(schema),
+                                    jsonb_build_object('previous_version', pgshift.latest_version(schema)));
     RETURN jsonb_build_object('name', planned->>'name', 'version_schema', planned->>'version_schema', 'valid', true);
 END $$;
 COMMENT ON FUNCTION pgshift.validate(name, jsonb) IS
@@ -221,7 +222,8 @@ BEGIN
         RAISE EXCEPTION 'a migration of schema "%" is already in progress: "%"', schema, active
             USING ERRCODE = '55000', HINT = 'Complete or roll it back first.';
     END IF;
-    planned := pgshift.plan_start(schema, migration, pgshift.read_schema(schema));
+    planned := pgshift.plan_start(schema, migration, pgshift.read_schema(schema),
+                                    jsonb_build_object('previous_version', pgshift.latest_version(schema)));
     IF EXISTS (SELECT FROM pgshift.migrations m WHERE m.schema = start.schema AND m.name = planned->>'name') THEN
         RAISE EXCEPTION 'migration "%" was already applied to schema "%"', planned->>'name', schema
             USING ERRCODE = '42710';

@@ -48,10 +48,12 @@ BridgeResult guarded(const std::function<void(BridgeResult &)> &work) noexcept
 
 }  // namespace
 
-BridgeResult bridge_plan_start(const char *schema, const char *migration_json, const char *catalog_json) noexcept
+BridgeResult bridge_plan_start(const char *schema, const char *migration_json, const char *catalog_json,
+                               const char *context_json, const pgshift::ExpressionParser &parser) noexcept
 {
 	return guarded([&](BridgeResult &result) {
-		auto plan = pgshift::plan_start(schema, pgshift::json::parse(migration_json), pgshift::json::parse(catalog_json));
+		auto plan = pgshift::plan_start(schema, pgshift::json::parse(migration_json), pgshift::json::parse(catalog_json),
+		                                pgshift::json::parse(context_json), parser);
 		result.text = copy_string(plan.dump());
 	});
 }

@@ -13,8 +13,13 @@ struct BridgeResult {
 	char sqlstate[6];   // five characters and a NUL
 };
 
-// pgshift.plan_start: migration and catalog are JSON text; the result is the plan as JSON text.
-BridgeResult bridge_plan_start(const char *schema, const char *migration_json, const char *catalog_json) noexcept;
+namespace pgshift {
+class ExpressionParser;
+}
+
+// pgshift.plan_start: migration, catalog and context are JSON text; the result is the plan as JSON text.
+BridgeResult bridge_plan_start(const char *schema, const char *migration_json, const char *catalog_json,
+                               const char *context_json, const pgshift::ExpressionParser &parser) noexcept;
 
 // pgshift.version_schema_sql: the result is the list of statements.
 BridgeResult bridge_version_schema_sql(const char *schema, const char *version_schema, const char *catalog_json,

@@ -3,6 +3,7 @@
 #include <string>
 #include <vector>
 
+#include "core/expression_columns.hpp"
 #include "core/json.hpp"
 #include "core/virtual_schema.hpp"
 
@@ -17,8 +18,11 @@ struct OperationPlan {
 
 // Everything an operation planner may look at or change.
 struct PlanningContext {
-	std::string schema;   // the managed schema, e.g. public
-	VirtualSchema &virt;  // changed in place by each operation
+	std::string schema;                // the managed schema, e.g. public
+	VirtualSchema &virt;               // changed in place by each operation
+	const ExpressionParser &parser;    // PostgreSQL's parser, for renaming columns inside expressions
+	std::string new_version;           // the version schema start creates
+	std::string previous_version;      // the version schema before it ("" when there is none)
 };
 
 // One planner per operation kind; each validates its body against the virtual schema, updates it,

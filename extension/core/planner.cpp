@@ -51,7 +51,8 @@ std::string migration_name(const json &migration)
 
 }  // namespace
 
-json plan_start(const std::string &schema, const json &migration, const json &catalog)
+json plan_start(const std::string &schema, const json &migration, const json &catalog, const json &context,
+                const ExpressionParser &parser)
 {
 	check_migration_format(migration);
 	const std::string name = migration_name(migration);
@@ -59,7 +60,10 @@ json plan_start(const std::string &schema, const json &migration, const json &ca
 	check_identifier(version_schema, "version schema name");
 
 	VirtualSchema virt = VirtualSchema::from_catalog(catalog);
-	PlanningContext context{schema, virt};
+	std::string previous_version;
+	if (context.contains("previous_version") && context["previous_version"].is_string())
+		previous_version = context["previous_version"].get<std::string>();
+	PlanningContext planning{schema, virt, parser, version_schema, previous_version};
 	json start = json::array(), complete = json::array();
 	std::vector<std::pair<std::string, std::vector<std::string>>> rollbacks;
 	bool refresh_views = false;
@@ -69,7 +73,7 @@ json plan_start(const std::string &schema, const json &migration, const json &ca
 		std::string label = operation_label(i, operations[i]);
 		OperationPlan plan;
 		try {
-			planner_for(operation_kind(operations[i]))(operation_body(operations[i]), context, plan);
+			planner_for(operation_kind(operations[i]))(operation_body(operations[i]), planning, plan);
 		} catch (const Error &error) {
 			throw Error(error.code(), label + ": " + error.what(), error.hint());
 		}

@@ -9,10 +9,13 @@
 #pragma once
 #include <string>
 
+#include "core/expression_columns.hpp"
 #include "core/json.hpp"
 
 namespace pgshift {
 
-json plan_start(const std::string &schema, const json &migration, const json &catalog);
+// `context`: {"previous_version": "<version schema before this migration>" | null}.
+json plan_start(const std::string &schema, const json &migration, const json &catalog, const json &context,
+                const ExpressionParser &parser);
 
 }  // namespace pgshift

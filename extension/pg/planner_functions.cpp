@@ -2,6 +2,7 @@
 // They own only plain data: arguments are turned into C strings, the C++ core runs behind the
 // bridge (which catches every exception), and errors are raised after it has returned.
 #include "pg/bridge_call.hpp"
+#include "pg/expression_parser.hpp"
 
 extern "C" {
 #include "fmgr.h"
@@ -26,7 +27,9 @@ extern "C" Datum pgshift_plan_start(PG_FUNCTION_ARGS)
 	const char *schema = NameStr(*PG_GETARG_NAME(0));
 	char *migration = jsonb_text(PG_GETARG_JSONB_P(1));
 	char *catalog = jsonb_text(PG_GETARG_JSONB_P(2));
-	BridgeResult result = bridge_plan_start(schema, migration, catalog);
+	char *context = jsonb_text(PG_GETARG_JSONB_P(3));
+	PostgresExpressionParser parser;   // trivially destructible: safe in this frame
+	BridgeResult result = bridge_plan_start(schema, migration, catalog, context, parser);
 	char *plan = bridge_take_text(&result);
 	PG_RETURN_DATUM(DirectFunctionCall1(jsonb_in, CStringGetDatum(plan)));
 }
