@@ -326,3 +326,99 @@ BEGIN
 END $$;
 COMMENT ON FUNCTION pgshift.baseline(name, text) IS
     'pgshift: records the current schema as the starting point of its history';
+
+-- ---------------------------------------------------------------------------------------------------
+-- Jobs: what start leaves to run outside its transaction, in order, by a background worker that
+-- survives the client: statements that cannot run in a transaction block (CREATE INDEX
+-- CONCURRENTLY) and batched backfills, each batch its own short transaction with its cursor
+-- checkpointed here, so a restarted worker resumes where the last committed batch ended.
+CREATE TABLE pgshift.jobs (
+    schema          name        NOT NULL,
+    migration       text        NOT NULL,
+    step            integer     NOT NULL,
+    kind            text        NOT NULL CHECK (kind IN ('sql', 'backfill')),
+    table_name      name,                      -- the physical table a backfill fills
+    statement       text        NOT NULL,      -- sql: the statement; backfill: one batch ($1 cursor, $2 size)
+    cursor          text[],                    -- backfill: key of the last row done (NULL: from the start)
+    rows_done       bigint      NOT NULL DEFAULT 0,
+    rows_estimated  bigint,
+    batches         bigint      NOT NULL DEFAULT 0,
+    state           text        NOT NULL DEFAULT 'pending'
+                    CHECK (state IN ('pending', 'running', 'paused', 'done', 'failed')),
+    error           text,
+    batch_size      integer     NOT NULL DEFAULT 1000 CHECK (batch_size > 0),
+    batch_delay_ms  integer     NOT NULL DEFAULT 0 CHECK (batch_delay_ms >= 0),
+    last_batch_ms   double precision,
+    max_batch_ms    double precision,
+    started_at      timestamptz,
+    updated_at      timestamptz NOT NULL DEFAULT clock_timestamp(),
+    finished_at     timestamptz,
+    PRIMARY KEY (schema, migration, step),
+    FOREIGN KEY (schema, migration) REFERENCES pgshift.migrations (schema, name) ON DELETE CASCADE
+);
+COMMENT ON TABLE pgshift.jobs IS 'pgshift: steps of active migrations run by the background worker, with their checkpoints';
+SELECT pg_catalog.pg_extension_config_dump('pgshift.jobs', '');
+
+CREATE FUNCTION pgshift._launch_worker(schema name) RETURNS boolean
+    AS 'MODULE_PATHNAME', 'pgshift_launch_worker' LANGUAGE C STRICT;
+COMMENT ON FUNCTION pgshift._launch_worker(name) IS
+    'pgshift internal: starts the background worker of the schema''s jobs once this transaction has ended';
+
+CREATE FUNCTION pgshift.worker_running(schema name) RETURNS boolean
+    LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    -- The worker holds this session-level advisory lock while it runs.
+    SELECT EXISTS (SELECT FROM pg_locks l
+                    WHERE l.locktype = 'advisory' AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+                      AND l.classid::bigint = 1886610293 AND l.objid::bigint = (hashtext($1)::bigint & 4294967295)
+                      AND l.objsubid = 2 AND l.granted)
+$$;
+COMMENT ON FUNCTION pgshift.worker_running(name) IS 'pgshift: whether the background worker of the schema is running';
+
+CREATE VIEW pgshift.backfill_progress AS
+SELECT j.schema, j.migration, j.table_name AS "table", j.state, j.rows_done,
+       greatest(j.rows_estimated, j.rows_done) AS rows_estimated,
+       CASE WHEN j.started_at IS NULL OR j.rows_done = 0 THEN NULL
+            ELSE round(j.rows_done / greatest(extract(epoch FROM coalesce(j.finished_at, j.updated_at) - j.started_at), 0.001))
+       END AS rows_per_second,
+       j.batch_size, j.batch_delay_ms, j.batches, j.last_batch_ms, j.max_batch_ms,
+       j.started_at, j.updated_at, j.finished_at, j.error
+  FROM pgshift.jobs j
+ WHERE j.kind = 'backfill';
+COMMENT ON VIEW pgshift.backfill_progress IS 'pgshift: progress of the backfills of active migrations';
+
+CREATE FUNCTION pgshift.jobs_pending(schema name) RETURNS bigint
+    LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT count(*) FROM pgshift.jobs j WHERE j.schema = $1 AND j.state <> 'done'
+$$;
+COMMENT ON FUNCTION pgshift.jobs_pending(name) IS 'pgshift: how many jobs of the schema''s active migration are not done';
+
+CREATE FUNCTION pgshift.backfill_resume(schema name) RETURNS boolean
+    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    -- Paused and failed jobs run again (a failed batch is retried from its checkpoint).
+    UPDATE pgshift.jobs j SET state = 'running', error = NULL, updated_at = clock_timestamp()
+     WHERE j.schema = backfill_resume.schema AND j.state IN ('paused', 'failed');
+    IF pgshift.jobs_pending(schema) > 0 AND NOT pgshift.worker_running(schema) THEN
+        RETURN pgshift._launch_worker(schema);
+    END IF;
+    RETURN false;
+END $$;
+COMMENT ON FUNCTION pgshift.backfill_resume(name) IS
+    'pgshift: resumes paused or failed jobs of the schema and starts its worker if none runs (e.g. after a server restart)';
+
+CREATE FUNCTION pgshift.backfill_pause(schema name) RETURNS void
+    LANGUAGE sql SET search_path = pg_catalog, pg_temp AS $$
+    UPDATE pgshift.jobs j SET state = 'paused', updated_at = clock_timestamp()
+     WHERE j.schema = $1 AND j.state IN ('pending', 'running')
+$$;
+COMMENT ON FUNCTION pgshift.backfill_pause(name) IS 'pgshift: pauses the schema''s jobs after the current batch';
+
+CREATE FUNCTION pgshift.backfill_configure(schema name, batch_size integer DEFAULT NULL, batch_delay_ms integer DEFAULT NULL)
+    RETURNS void
+    LANGUAGE sql SET search_path = pg_catalog, pg_temp AS $$
+    UPDATE pgshift.jobs j SET batch_size = coalesce($2, j.batch_size), batch_delay_ms = coalesce($3, j.batch_delay_ms),
+                              updated_at = clock_timestamp()
+     WHERE j.schema = $1 AND j.state <> 'done'
+$$;
+COMMENT ON FUNCTION pgshift.backfill_configure(name, integer, integer) IS
+    'pgshift: changes batch size and delay of the schema''s unfinished jobs; applies from the next batch';

@@ -1,0 +1,346 @@
+// The background worker that runs a schema's jobs (pgshift.jobs): statements that must run outside
+// a transaction block, and batched backfills. It is a dynamic background worker, so no
+// shared_preload_libraries entry is needed, and it does not depend on the client that started the
+// migration: a killed CLI or a dropped connection does not stop it. Each backfill batch is its own
+// transaction that also advances the job's checkpoint, so after a crash or restart the next worker
+// continues from the last committed batch (pgshift.backfill_resume starts one).
+//
+// One worker per database and schema: it holds a session-level advisory lock (1886610293,
+// hashtext(schema)) while it runs; a second one exits at once.
+//
+// PostgreSQL regime: plain data only in these frames (see docs/design.md).
+extern "C" {
+#include "postgres.h"
+#include "access/xact.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "miscadmin.h"
+#include "pgstat.h"
+#include "postmaster/bgworker.h"
+#include "storage/ipc.h"
+#include "storage/latch.h"
+#include "storage/lmgr.h"
+#include "storage/proc.h"
+#include "tcop/pquery.h"
+#include "tcop/tcopprot.h"
+#include "tcop/utility.h"
+#include "parser/analyze.h"
+#include "utils/builtins.h"
+#include "utils/memutils.h"
+#include "utils/portal.h"
+#include "utils/snapmgr.h"
+#include "utils/timestamp.h"
+#include "catalog/pg_type.h"
+
+PG_FUNCTION_INFO_V1(pgshift_launch_worker);
+PGDLLEXPORT void pgshift_job_worker_main(Datum argument);
+}
+
+namespace {
+
+constexpr int worker_lock_key = 1886610293;
+
+// What the launcher hands the worker, in bgw_extra.
+struct WorkerArguments {
+	Oid database;
+	Oid role;
+	TransactionId wait_for;         // the launching transaction: its jobs are visible once it ends
+	char schema[NAMEDATALEN];
+};
+static_assert(sizeof(WorkerArguments) <= BGW_EXTRALEN, "worker arguments must fit in bgw_extra");
+
+// One job as the worker needs it, copied out of SPI into the worker's long-lived memory.
+struct Job {
+	bool found;
+	char *migration;
+	int step;
+	bool is_backfill;
+	char *statement;
+};
+
+MemoryContext worker_memory;
+
+void start_transaction(const char *activity)
+{
+	SetCurrentStatementStartTimestamp();
+	StartTransactionCommand();
+	PushActiveSnapshot(GetTransactionSnapshot());
+	pgstat_report_activity(STATE_RUNNING, activity);
+}
+
+void finish_transaction()
+{
+	PopActiveSnapshot();
+	CommitTransactionCommand();
+	pgstat_report_activity(STATE_IDLE, nullptr);
+}
+
+char *text_value(int row, int column)
+{
+	char *value = SPI_getvalue(SPI_tuptable->vals[row], SPI_tuptable->tupdesc, column);
+	if (value == nullptr)
+		return nullptr;
+	return MemoryContextStrdup(worker_memory, value);
+}
+
+bool take_worker_lock(const char *schema)
+{
+	start_transaction("pgshift: taking the worker lock");
+	SPI_connect();
+	Oid types[1] = {TEXTOID};
+	Datum values[1] = {CStringGetTextDatum(schema)};
+	SPI_execute_with_args("SELECT pg_try_advisory_lock(1886610293, hashtext($1))", 1, types, values, nullptr, true, 1);
+	bool isnull;
+	bool locked = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+	SPI_finish();
+	finish_transaction();
+	(void) worker_lock_key;
+	return locked;
+}
+
+Job next_job(const char *schema)
+{
+	Job job{};
+	start_transaction("pgshift: looking for work");
+	SPI_connect();
+	Oid types[1] = {NAMEOID};
+	Datum values[1] = {CStringGetDatum(schema)};
+	SPI_execute_with_args("SELECT j.migration, j.step, j.kind = 'backfill', j.statement FROM pgshift.jobs j "
+	                      "JOIN pgshift.migrations m ON m.schema = j.schema AND m.name = j.migration "
+	                      "WHERE j.schema = $1 AND j.state IN ('pending', 'running') ORDER BY m.seq, j.step LIMIT 1",
+	                      1, types, values, nullptr, true, 1);
+	if (SPI_processed == 1) {
+		bool isnull;
+		job.found = true;
+		job.migration = text_value(0, 1);
+		job.step = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull));
+		job.is_backfill = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 3, &isnull));
+		job.statement = text_value(0, 4);
+	}
+	SPI_finish();
+	finish_transaction();
+	return job;
+}
+
+// Records a job's end in its own transaction (after a failure the batch's one was rolled back).
+void mark_job(const char *schema, const Job &job, const char *state, const char *error)
+{
+	start_transaction("pgshift: recording a job's state");
+	SPI_connect();
+	Oid types[5] = {NAMEOID, TEXTOID, INT4OID, TEXTOID, TEXTOID};
+	Datum values[5] = {CStringGetDatum(schema), CStringGetTextDatum(job.migration), Int32GetDatum(job.step),
+	                   CStringGetTextDatum(state), error != nullptr ? CStringGetTextDatum(error) : (Datum) 0};
+	char nulls[5] = {' ', ' ', ' ', ' ', error != nullptr ? ' ' : 'n'};
+	SPI_execute_with_args("UPDATE pgshift.jobs SET state = $4, error = $5, updated_at = clock_timestamp(), "
+	                      "started_at = coalesce(started_at, clock_timestamp()), "
+	                      "finished_at = CASE WHEN $4 = 'done' THEN clock_timestamp() END "
+	                      "WHERE schema = $1 AND migration = $2 AND step = $3",
+	                      5, types, values, nulls, false, 0);
+	SPI_finish();
+	finish_transaction();
+}
+
+// Runs a statement the way a client's simple query does, at top level outside a transaction
+// block, so that CREATE INDEX CONCURRENTLY and its kin may commit their own transactions.
+void run_top_level(const char *sql)
+{
+	SetCurrentStatementStartTimestamp();
+	StartTransactionCommand();
+	pgstat_report_activity(STATE_RUNNING, sql);
+	List *parsed = pg_parse_query(sql);
+	ListCell *cell;
+	foreach (cell, parsed) {
+		RawStmt *statement = lfirst_node(RawStmt, cell);
+		bool snapshot_set = false;
+		if (analyze_requires_snapshot(statement)) {
+			PushActiveSnapshot(GetTransactionSnapshot());
+			snapshot_set = true;
+		}
+		List *queries = pg_analyze_and_rewrite_fixedparams(statement, sql, nullptr, 0, nullptr);
+		List *plans = pg_plan_queries(queries, sql, CURSOR_OPT_PARALLEL_OK, nullptr);
+		if (snapshot_set)
+			PopActiveSnapshot();
+		Portal portal = CreatePortal("", true, true);
+		portal->visible = false;
+		PortalDefineQuery(portal, nullptr, sql, CreateCommandTag(statement->stmt), plans, nullptr);
+		PortalStart(portal, nullptr, 0, InvalidSnapshot);
+		DestReceiver *receiver = CreateDestReceiver(DestNone);
+		QueryCompletion completion;
+		PortalRun(portal, FETCH_ALL, true, true, receiver, receiver, &completion);
+		receiver->rDestroy(receiver);
+		PortalDrop(portal, false);
+		CommandCounterIncrement();
+	}
+	CommitTransactionCommand();
+	pgstat_report_activity(STATE_IDLE, nullptr);
+}
+
+// One backfill batch in one transaction: lock the job row, run the batch from its checkpoint,
+// store the new checkpoint. Returns the rows done, or -1 when the job was paused meanwhile.
+int64 run_batch(const char *schema, const Job &job, int *delay_ms)
+{
+	start_transaction("pgshift: backfill batch");
+	SPI_connect();
+	Oid key_types[3] = {NAMEOID, TEXTOID, INT4OID};
+	Datum key[3] = {CStringGetDatum(schema), CStringGetTextDatum(job.migration), Int32GetDatum(job.step)};
+	SPI_execute_with_args("SELECT state, cursor, batch_size, batch_delay_ms FROM pgshift.jobs "
+	                      "WHERE schema = $1 AND migration = $2 AND step = $3 FOR UPDATE",
+	                      3, key_types, key, nullptr, false, 1);
+	if (SPI_processed != 1) {
+		SPI_finish();
+		finish_transaction();
+		return -1;
+	}
+	bool isnull, cursor_null;
+	char *state = text_value(0, 1);
+	Datum cursor = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &cursor_null);
+	if (!cursor_null)
+		cursor = SPI_datumTransfer(cursor, false, -1);
+	int32 batch_size = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 3, &isnull));
+	*delay_ms = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 4, &isnull));
+	if (strcmp(state, "pending") != 0 && strcmp(state, "running") != 0) {
+		SPI_finish();
+		finish_transaction();
+		return -1;
+	}
+
+	TimestampTz started = GetCurrentTimestamp();
+	Oid batch_types[2] = {TEXTARRAYOID, INT4OID};
+	Datum batch_args[2] = {cursor, Int32GetDatum(batch_size)};
+	char batch_nulls[2] = {cursor_null ? 'n' : ' ', ' '};
+	SPI_execute_with_args(job.statement, 2, batch_types, batch_args, batch_nulls, false, 1);
+	int64 rows = 0;
+	Datum next_cursor = (Datum) 0;
+	bool next_null = true;
+	if (SPI_processed == 1) {
+		rows = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+		next_cursor = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &next_null);
+		if (!next_null)
+			next_cursor = SPI_datumTransfer(next_cursor, false, -1);
+	}
+	double batch_ms = (double) (GetCurrentTimestamp() - started) / 1000.0;
+
+	Oid update_types[7] = {NAMEOID, TEXTOID, INT4OID, INT8OID, TEXTARRAYOID, FLOAT8OID, BOOLOID};
+	Datum update_args[7] = {key[0], key[1], key[2], Int64GetDatum(rows), next_cursor, Float8GetDatum(batch_ms),
+	                        BoolGetDatum(rows == 0)};
+	char update_nulls[7] = {' ', ' ', ' ', ' ', next_null ? 'n' : ' ', ' ', ' '};
+	// The checkpoint moves only when the batch found rows; an empty batch means the job is done.
+	SPI_execute_with_args(
+	    "UPDATE pgshift.jobs SET rows_done = rows_done + $4, cursor = CASE WHEN $7 THEN cursor ELSE $5 END, "
+	    "batches = batches + 1, last_batch_ms = $6, max_batch_ms = greatest(max_batch_ms, $6), "
+	    "state = CASE WHEN $7 THEN 'done' ELSE 'running' END, started_at = coalesce(started_at, clock_timestamp()), "
+	    "finished_at = CASE WHEN $7 THEN clock_timestamp() END, updated_at = clock_timestamp() "
+	    "WHERE schema = $1 AND migration = $2 AND step = $3",
+	    7, update_types, update_args, update_nulls, false, 0);
+	SPI_finish();
+	finish_transaction();
+	return rows;
+}
+
+// Runs one step of `job`; returns false when the job cannot go on (paused, failed or done).
+bool run_step(const char *schema, const Job &job)
+{
+	MemoryContext caller = CurrentMemoryContext;
+	volatile bool go_on = true;
+	volatile int delay_ms = 0;
+	PG_TRY();
+	{
+		if (job.is_backfill) {
+			int delay = 0;
+			int64 rows = run_batch(schema, job, &delay);
+			delay_ms = delay;
+			go_on = rows > 0;
+		} else {
+			mark_job(schema, job, "running", nullptr);
+			run_top_level(job.statement);
+			mark_job(schema, job, "done", nullptr);
+			go_on = false;
+		}
+	}
+	PG_CATCH();
+	{
+		MemoryContextSwitchTo(caller);
+		ErrorData *error = CopyErrorData();
+		FlushErrorState();
+		AbortOutOfAnyTransaction();
+		// Lock timeouts, deadlocks and serialization failures pass: the batch is tried again.
+		if (error->sqlerrcode == ERRCODE_LOCK_NOT_AVAILABLE || error->sqlerrcode == ERRCODE_T_R_DEADLOCK_DETECTED ||
+		    error->sqlerrcode == ERRCODE_T_R_SERIALIZATION_FAILURE) {
+			delay_ms = 200;
+		} else {
+			elog(LOG, "pgshift worker: job %s/%d of schema \"%s\" failed: %s", job.migration, job.step, schema,
+			     error->message);
+			mark_job(schema, job, "failed", error->message);
+			go_on = false;
+		}
+		FreeErrorData(error);
+	}
+	PG_END_TRY();
+	if (delay_ms > 0) {
+		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, delay_ms, PG_WAIT_EXTENSION);
+		ResetLatch(MyLatch);
+	}
+	return go_on;
+}
+
+}  // namespace
+
+extern "C" void pgshift_job_worker_main(Datum)
+{
+	WorkerArguments arguments;
+	memcpy(&arguments, MyBgworkerEntry->bgw_extra, sizeof(arguments));
+	pqsignal(SIGTERM, die);
+	BackgroundWorkerUnblockSignals();
+	BackgroundWorkerInitializeConnectionByOid(arguments.database, arguments.role, 0);
+	pgstat_report_appname("pgshift worker");
+	worker_memory = AllocSetContextCreate(TopMemoryContext, "pgshift worker", ALLOCSET_DEFAULT_SIZES);
+
+	// The jobs are written by the launching transaction: wait until it has ended.
+	if (TransactionIdIsValid(arguments.wait_for)) {
+		StartTransactionCommand();
+		XactLockTableWait(arguments.wait_for, nullptr, nullptr, XLTW_None);
+		CommitTransactionCommand();
+	}
+	if (!take_worker_lock(arguments.schema))
+		proc_exit(0);   // another worker runs this schema's jobs
+
+	SetConfigOption("lock_timeout", "2s", PGC_USERSET, PGC_S_SESSION);
+	SetConfigOption("application_name", "pgshift worker", PGC_USERSET, PGC_S_SESSION);
+	for (;;) {
+		CHECK_FOR_INTERRUPTS();
+		MemoryContextReset(worker_memory);
+		Job job = next_job(arguments.schema);
+		if (!job.found)
+			break;
+		while (run_step(arguments.schema, job))
+			CHECK_FOR_INTERRUPTS();
+	}
+	proc_exit(0);
+}
+
+extern "C" Datum pgshift_launch_worker(PG_FUNCTION_ARGS)
+{
+	BackgroundWorker worker;
+	memset(&worker, 0, sizeof(worker));
+	WorkerArguments arguments;
+	memset(&arguments, 0, sizeof(arguments));
+	arguments.database = MyDatabaseId;
+	arguments.role = GetUserId();
+	arguments.wait_for = GetTopTransactionIdIfAny();
+	strlcpy(arguments.schema, NameStr(*PG_GETARG_NAME(0)), NAMEDATALEN);
+
+	worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
+	worker.bgw_start_time = BgWorkerStart_RecoveryFinished;
+	worker.bgw_restart_time = BGW_NEVER_RESTART;
+	strlcpy(worker.bgw_library_name, "pgshift", BGW_MAXLEN);
+	strlcpy(worker.bgw_function_name, "pgshift_job_worker_main", BGW_MAXLEN);
+	snprintf(worker.bgw_name, BGW_MAXLEN, "pgshift worker for schema %s", arguments.schema);
+	strlcpy(worker.bgw_type, "pgshift worker", BGW_MAXLEN);
+	memcpy(worker.bgw_extra, &arguments, sizeof(arguments));
+	worker.bgw_notify_pid = 0;
+	if (!RegisterDynamicBackgroundWorker(&worker, nullptr))
+		ereport(ERROR, (errcode(ERRCODE_CONFIGURATION_LIMIT_EXCEEDED),
+		                errmsg("could not start the pgshift worker: no background worker slot is free"),
+		                errhint("Raise max_worker_processes, or call pgshift.backfill_resume() later.")));
+	PG_RETURN_BOOL(true);
+}
