@@ -14,11 +14,15 @@ REGRESS = $(patsubst sql/%.sql,%,$(sort $(wildcard sql/*.sql)))
 REGRESS_OPTS = --inputdir=. --load-extension=pgshift
 
 PG_CPPFLAGS = -Iextension -isystem $(shell $(PG_CONFIG) --includedir-server) -DPGSHIFT_VERSION='"$(EXTVERSION)"'
-PG_CXXFLAGS = -std=c++17 -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers -fexceptions
+PG_CXXFLAGS = -std=c++17 -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers -fexceptions -MMD -MP
 SHLIB_LINK += -lstdc++
 
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 
 # Debian's PostgreSQL is built --with-llvm: PGXS also compiles each .cpp to bitcode, without PG_CXXFLAGS.
-COMPILE.cxx.bc += $(PG_CXXFLAGS) $(PG_CPPFLAGS)
+COMPILE.cxx.bc += $(filter-out -MMD -MP,$(PG_CXXFLAGS)) $(PG_CPPFLAGS)
+
+# Rebuild objects whose headers changed (dependency files written by -MMD).
+-include $(OBJS:.o=.d)
+EXTRA_CLEAN = $(OBJS:.o=.d)

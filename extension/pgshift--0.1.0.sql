@@ -30,6 +30,104 @@ COMMENT ON TABLE pgshift.migrations IS 'pgshift: the chain of migrations of each
 SELECT pg_catalog.pg_extension_config_dump('pgshift.migrations', '');
 
 -- ---------------------------------------------------------------------------------------------------
+-- Jobs: what start leaves to run outside its transaction, in order, by a background worker that
+-- survives the client: statements that cannot run in a transaction block (CREATE INDEX
+-- CONCURRENTLY) and batched backfills, each batch its own short transaction with its cursor
+-- checkpointed here, so a restarted worker resumes where the last committed batch ended.
+CREATE TABLE pgshift.jobs (
+    schema          name        NOT NULL,
+    migration       text        NOT NULL,
+    step            integer     NOT NULL,
+    kind            text        NOT NULL CHECK (kind IN ('sql', 'backfill')),
+    table_name      name,                      -- the physical table a backfill fills
+    statement       text        NOT NULL,      -- sql: the statement; backfill: one batch ($1 cursor, $2 size)
+                                               -- returning (rows, next cursor), no next cursor when done
+    cleanup         text,                      -- sql: run first, so a retry after a crash starts clean
+    cursor          text[],                    -- backfill: key of the last row done (NULL: from the start)
+    rows_done       bigint      NOT NULL DEFAULT 0,
+    rows_estimated  bigint,
+    batches         bigint      NOT NULL DEFAULT 0,
+    state           text        NOT NULL DEFAULT 'pending'
+                    CHECK (state IN ('pending', 'running', 'paused', 'done', 'failed')),
+    error           text,
+    batch_size      integer     NOT NULL DEFAULT 1000 CHECK (batch_size > 0),
+    batch_delay_ms  integer     NOT NULL DEFAULT 0 CHECK (batch_delay_ms >= 0),
+    last_batch_ms   double precision,
+    max_batch_ms    double precision,
+    started_at      timestamptz,
+    updated_at      timestamptz NOT NULL DEFAULT clock_timestamp(),
+    finished_at     timestamptz,
+    PRIMARY KEY (schema, migration, step),
+    FOREIGN KEY (schema, migration) REFERENCES pgshift.migrations (schema, name) ON DELETE CASCADE
+);
+COMMENT ON TABLE pgshift.jobs IS 'pgshift: steps of active migrations run by the background worker, with their checkpoints';
+SELECT pg_catalog.pg_extension_config_dump('pgshift.jobs', '');
+
+CREATE FUNCTION pgshift._launch_worker(schema name) RETURNS boolean
+    AS 'MODULE_PATHNAME', 'pgshift_launch_worker' LANGUAGE C STRICT;
+COMMENT ON FUNCTION pgshift._launch_worker(name) IS
+    'pgshift internal: starts the background worker of the schema''s jobs once this transaction has ended';
+
+CREATE FUNCTION pgshift.worker_running(schema name) RETURNS boolean
+    LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    -- The worker holds this session-level advisory lock while it runs.
+    SELECT EXISTS (SELECT FROM pg_locks l
+                    WHERE l.locktype = 'advisory' AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+                      AND l.classid::bigint = 1886610293 AND l.objid::bigint = (hashtext($1)::bigint & 4294967295)
+                      AND l.objsubid = 2 AND l.granted)
+$$;
+COMMENT ON FUNCTION pgshift.worker_running(name) IS 'pgshift: whether the background worker of the schema is running';
+
+CREATE VIEW pgshift.backfill_progress AS
+SELECT j.schema, j.migration, j.table_name AS "table", j.state, j.rows_done,
+       greatest(j.rows_estimated, j.rows_done) AS rows_estimated,
+       CASE WHEN j.started_at IS NULL OR j.rows_done = 0 THEN NULL
+            ELSE round(j.rows_done / greatest(extract(epoch FROM coalesce(j.finished_at, j.updated_at) - j.started_at), 0.001))
+       END AS rows_per_second,
+       j.batch_size, j.batch_delay_ms, j.batches, j.last_batch_ms, j.max_batch_ms,
+       j.started_at, j.updated_at, j.finished_at, j.error
+  FROM pgshift.jobs j
+ WHERE j.kind = 'backfill';
+COMMENT ON VIEW pgshift.backfill_progress IS 'pgshift: progress of the backfills of active migrations';
+
+CREATE FUNCTION pgshift.jobs_pending(schema name) RETURNS bigint
+    LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT count(*) FROM pgshift.jobs j WHERE j.schema = $1 AND j.state <> 'done'
+$$;
+COMMENT ON FUNCTION pgshift.jobs_pending(name) IS 'pgshift: how many jobs of the schema''s active migration are not done';
+
+CREATE FUNCTION pgshift.backfill_resume(schema name) RETURNS boolean
+    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    -- Paused and failed jobs run again (a failed batch is retried from its checkpoint).
+    UPDATE pgshift.jobs j SET state = 'running', error = NULL, updated_at = clock_timestamp()
+     WHERE j.schema = backfill_resume.schema AND j.state IN ('paused', 'failed');
+    IF pgshift.jobs_pending(schema) > 0 AND NOT pgshift.worker_running(schema) THEN
+        RETURN pgshift._launch_worker(schema);
+    END IF;
+    RETURN false;
+END $$;
+COMMENT ON FUNCTION pgshift.backfill_resume(name) IS
+    'pgshift: resumes paused or failed jobs of the schema and starts its worker if none runs (e.g. after a server restart)';
+
+CREATE FUNCTION pgshift.backfill_pause(schema name) RETURNS void
+    LANGUAGE sql SET search_path = pg_catalog, pg_temp AS $$
+    UPDATE pgshift.jobs j SET state = 'paused', updated_at = clock_timestamp()
+     WHERE j.schema = $1 AND j.state IN ('pending', 'running')
+$$;
+COMMENT ON FUNCTION pgshift.backfill_pause(name) IS 'pgshift: pauses the schema''s jobs after the current batch';
+
+CREATE FUNCTION pgshift.backfill_configure(schema name, batch_size integer DEFAULT NULL, batch_delay_ms integer DEFAULT NULL)
+    RETURNS void
+    LANGUAGE sql SET search_path = pg_catalog, pg_temp AS $$
+    UPDATE pgshift.jobs j SET batch_size = coalesce($2, j.batch_size), batch_delay_ms = coalesce($3, j.batch_delay_ms),
+                              updated_at = clock_timestamp()
+     WHERE j.schema = $1 AND j.state <> 'done'
+$$;
+COMMENT ON FUNCTION pgshift.backfill_configure(name, integer, integer) IS
+    'pgshift: changes batch size and delay of the schema''s unfinished jobs; applies from the next batch';
+
+-- ---------------------------------------------------------------------------------------------------
 -- C++ functions
 CREATE FUNCTION pgshift.version() RETURNS text
     AS 'MODULE_PATHNAME', 'pgshift_version' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
@@ -210,7 +308,7 @@ END $$;
 COMMENT ON FUNCTION pgshift.validate(name, jsonb) IS
     'pgshift: checks a migration against the live schema and changes nothing; raises the first problem';
 
-CREATE FUNCTION pgshift.start(schema name, migration jsonb) RETURNS jsonb
+CREATE FUNCTION pgshift.start(schema name, migration jsonb, options jsonb DEFAULT '{}') RETURNS jsonb
     LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp SET client_min_messages = warning AS $$
 DECLARE
     planned jsonb;
@@ -237,11 +335,44 @@ BEGIN
             planned->>'version_schema');
     PERFORM pgshift._execute(schema, planned->'start');
     PERFORM pgshift._create_version_schema(schema, planned->>'version_schema', planned->'overlay');
+    -- What cannot run in this transaction goes to the worker, which starts once it has committed.
+    INSERT INTO pgshift.jobs (schema, migration, step, kind, table_name, statement, cleanup, rows_estimated,
+                              batch_size, batch_delay_ms)
+    SELECT schema, planned->>'name', j.step, j.job->>'kind', j.job->>'table', j.job->>'statement', j.job->>'cleanup',
+           (SELECT nullif(greatest(c.reltuples, -1), -1)::bigint FROM pg_class c
+             WHERE j.job ? 'table' AND c.oid = format('%I.%I', schema, j.job->>'table')::regclass),
+           coalesce((options->>'backfill_batch_size')::integer, 1000),
+           coalesce((options->>'backfill_batch_delay_ms')::integer, 0)
+      FROM jsonb_array_elements(planned->'jobs') WITH ORDINALITY AS j(job, step);
+    IF FOUND THEN
+        PERFORM pgshift._launch_worker(schema);
+    END IF;
     RETURN jsonb_build_object('name', planned->>'name', 'version_schema', planned->>'version_schema',
-                              'status', 'In progress');
+                              'status', 'In progress', 'jobs', jsonb_array_length(planned->'jobs'));
 END $$;
-COMMENT ON FUNCTION pgshift.start(name, jsonb) IS
-    'pgshift: validates and starts a migration (expand) and creates its version schema; all or nothing';
+COMMENT ON FUNCTION pgshift.start(name, jsonb, jsonb) IS
+    'pgshift: validates and starts a migration (expand) and creates its version schema, all or nothing; backfills and concurrent index builds then run in a background worker (options: backfill_batch_size, backfill_batch_delay_ms)';
+
+CREATE FUNCTION pgshift._require_jobs_done(m pgshift.migrations) RETURNS void
+    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    j pgshift.jobs;
+BEGIN
+    SELECT * INTO j FROM pgshift.jobs
+     WHERE jobs.schema = m.schema AND migration = m.name AND state <> 'done' ORDER BY step LIMIT 1;
+    IF FOUND AND j.state = 'failed' THEN
+        RAISE EXCEPTION 'migration "%" cannot complete: its job % failed: %', m.name, j.step, j.error
+            USING ERRCODE = '55000', HINT = 'Fix the cause and call pgshift.backfill_resume(), or roll the migration back.';
+    ELSIF FOUND THEN
+        RAISE EXCEPTION 'migration "%" cannot complete yet: %', m.name,
+            CASE WHEN j.kind = 'backfill'
+                 THEN format('the backfill of table "%s" is %s (%s rows done)', j.table_name, j.state, j.rows_done)
+                 ELSE format('job %s (%s) is %s', j.step, left(j.statement, 60), j.state) END
+            USING ERRCODE = '55000', HINT = 'Watch pgshift.backfill_progress and try again when it is done.';
+    END IF;
+END $$;
+COMMENT ON FUNCTION pgshift._require_jobs_done(pgshift.migrations) IS
+    'pgshift internal: raises unless every job of the migration is done';
 
 CREATE FUNCTION pgshift.complete(schema name) RETURNS jsonb
     LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp SET client_min_messages = warning AS $$
@@ -251,6 +382,7 @@ DECLARE
 BEGIN
     PERFORM pgshift._lock(schema);
     m := pgshift._active(schema);
+    PERFORM pgshift._require_jobs_done(m);
     -- The previous version's views go first: they may depend on columns the contract drops.
     SELECT v INTO previous FROM pgshift.live_versions(schema) v WHERE v IS DISTINCT FROM m.version_schema LIMIT 1;
     IF previous IS NOT NULL THEN
@@ -326,99 +458,3 @@ BEGIN
 END $$;
 COMMENT ON FUNCTION pgshift.baseline(name, text) IS
     'pgshift: records the current schema as the starting point of its history';
-
--- ---------------------------------------------------------------------------------------------------
--- Jobs: what start leaves to run outside its transaction, in order, by a background worker that
--- survives the client: statements that cannot run in a transaction block (CREATE INDEX
--- CONCURRENTLY) and batched backfills, each batch its own short transaction with its cursor
--- checkpointed here, so a restarted worker resumes where the last committed batch ended.
-CREATE TABLE pgshift.jobs (
-    schema          name        NOT NULL,
-    migration       text        NOT NULL,
-    step            integer     NOT NULL,
-    kind            text        NOT NULL CHECK (kind IN ('sql', 'backfill')),
-    table_name      name,                      -- the physical table a backfill fills
-    statement       text        NOT NULL,      -- sql: the statement; backfill: one batch ($1 cursor, $2 size)
-    cursor          text[],                    -- backfill: key of the last row done (NULL: from the start)
-    rows_done       bigint      NOT NULL DEFAULT 0,
-    rows_estimated  bigint,
-    batches         bigint      NOT NULL DEFAULT 0,
-    state           text        NOT NULL DEFAULT 'pending'
-                    CHECK (state IN ('pending', 'running', 'paused', 'done', 'failed')),
-    error           text,
-    batch_size      integer     NOT NULL DEFAULT 1000 CHECK (batch_size > 0),
-    batch_delay_ms  integer     NOT NULL DEFAULT 0 CHECK (batch_delay_ms >= 0),
-    last_batch_ms   double precision,
-    max_batch_ms    double precision,
-    started_at      timestamptz,
-    updated_at      timestamptz NOT NULL DEFAULT clock_timestamp(),
-    finished_at     timestamptz,
-    PRIMARY KEY (schema, migration, step),
-    FOREIGN KEY (schema, migration) REFERENCES pgshift.migrations (schema, name) ON DELETE CASCADE
-);
-COMMENT ON TABLE pgshift.jobs IS 'pgshift: steps of active migrations run by the background worker, with their checkpoints';
-SELECT pg_catalog.pg_extension_config_dump('pgshift.jobs', '');
-
-CREATE FUNCTION pgshift._launch_worker(schema name) RETURNS boolean
-    AS 'MODULE_PATHNAME', 'pgshift_launch_worker' LANGUAGE C STRICT;
-COMMENT ON FUNCTION pgshift._launch_worker(name) IS
-    'pgshift internal: starts the background worker of the schema''s jobs once this transaction has ended';
-
-CREATE FUNCTION pgshift.worker_running(schema name) RETURNS boolean
-    LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
-    -- The worker holds this session-level advisory lock while it runs.
-    SELECT EXISTS (SELECT FROM pg_locks l
-                    WHERE l.locktype = 'advisory' AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
-                      AND l.classid::bigint = 1886610293 AND l.objid::bigint = (hashtext($1)::bigint & 4294967295)
-                      AND l.objsubid = 2 AND l.granted)
-$$;
-COMMENT ON FUNCTION pgshift.worker_running(name) IS 'pgshift: whether the background worker of the schema is running';
-
-CREATE VIEW pgshift.backfill_progress AS
-SELECT j.schema, j.migration, j.table_name AS "table", j.state, j.rows_done,
-       greatest(j.rows_estimated, j.rows_done) AS rows_estimated,
-       CASE WHEN j.started_at IS NULL OR j.rows_done = 0 THEN NULL
-            ELSE round(j.rows_done / greatest(extract(epoch FROM coalesce(j.finished_at, j.updated_at) - j.started_at), 0.001))
-       END AS rows_per_second,
-       j.batch_size, j.batch_delay_ms, j.batches, j.last_batch_ms, j.max_batch_ms,
-       j.started_at, j.updated_at, j.finished_at, j.error
-  FROM pgshift.jobs j
- WHERE j.kind = 'backfill';
-COMMENT ON VIEW pgshift.backfill_progress IS 'pgshift: progress of the backfills of active migrations';
-
-CREATE FUNCTION pgshift.jobs_pending(schema name) RETURNS bigint
-    LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
-    SELECT count(*) FROM pgshift.jobs j WHERE j.schema = $1 AND j.state <> 'done'
-$$;
-COMMENT ON FUNCTION pgshift.jobs_pending(name) IS 'pgshift: how many jobs of the schema''s active migration are not done';
-
-CREATE FUNCTION pgshift.backfill_resume(schema name) RETURNS boolean
-    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
-BEGIN
-    -- Paused and failed jobs run again (a failed batch is retried from its checkpoint).
-    UPDATE pgshift.jobs j SET state = 'running', error = NULL, updated_at = clock_timestamp()
-     WHERE j.schema = backfill_resume.schema AND j.state IN ('paused', 'failed');
-    IF pgshift.jobs_pending(schema) > 0 AND NOT pgshift.worker_running(schema) THEN
-        RETURN pgshift._launch_worker(schema);
-    END IF;
-    RETURN false;
-END $$;
-COMMENT ON FUNCTION pgshift.backfill_resume(name) IS
-    'pgshift: resumes paused or failed jobs of the schema and starts its worker if none runs (e.g. after a server restart)';
-
-CREATE FUNCTION pgshift.backfill_pause(schema name) RETURNS void
-    LANGUAGE sql SET search_path = pg_catalog, pg_temp AS $$
-    UPDATE pgshift.jobs j SET state = 'paused', updated_at = clock_timestamp()
-     WHERE j.schema = $1 AND j.state IN ('pending', 'running')
-$$;
-COMMENT ON FUNCTION pgshift.backfill_pause(name) IS 'pgshift: pauses the schema''s jobs after the current batch';
-
-CREATE FUNCTION pgshift.backfill_configure(schema name, batch_size integer DEFAULT NULL, batch_delay_ms integer DEFAULT NULL)
-    RETURNS void
-    LANGUAGE sql SET search_path = pg_catalog, pg_temp AS $$
-    UPDATE pgshift.jobs j SET batch_size = coalesce($2, j.batch_size), batch_delay_ms = coalesce($3, j.batch_delay_ms),
-                              updated_at = clock_timestamp()
-     WHERE j.schema = $1 AND j.state <> 'done'
-$$;
-COMMENT ON FUNCTION pgshift.backfill_configure(name, integer, integer) IS
-    'pgshift: changes batch size and delay of the schema''s unfinished jobs; applies from the next batch';

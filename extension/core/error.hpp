@@ -21,13 +21,13 @@ inline constexpr const char *internal_error = "XX000";
 
 class Error : public std::runtime_error {
 public:
-	Error(const char *code, const std::string &message, std::string hint = {})
-		: std::runtime_error(message), code_(code), hint_(std::move(hint)) {}
-	const char *code() const { return code_; }
+	Error(std::string code, const std::string &message, std::string hint = {})
+		: std::runtime_error(message), code_(std::move(code)), hint_(std::move(hint)) {}
+	const char *code() const { return code_.c_str(); }
 	const std::string &hint() const { return hint_; }
 
 private:
-	const char *code_;
+	std::string code_;
 	std::string hint_;
 };
 

@@ -3,16 +3,25 @@
 #include <string>
 #include <vector>
 
+#include "core/dual_write_plan.hpp"
 #include "core/expression_columns.hpp"
 #include "core/json.hpp"
 #include "core/virtual_schema.hpp"
 
 namespace pgshift {
 
+// A statement that cannot run inside a transaction block (the worker runs it at top level), with a
+// statement that undoes a half-done earlier attempt, run first.
+struct ConcurrentStep {
+	std::string statement;
+	std::string cleanup;
+};
+
 struct OperationPlan {
 	std::vector<std::string> start;
 	std::vector<std::string> complete;
 	std::vector<std::string> rollback;  // run in this order; operations are undone last-first
+	std::vector<ConcurrentStep> concurrent;  // run after start's transaction, outside any (by the worker)
 	bool refresh_views_on_complete = false;
 };
 
@@ -23,6 +32,8 @@ struct PlanningContext {
 	const ExpressionParser &parser;    // PostgreSQL's parser, for renaming columns inside expressions
 	std::string new_version;           // the version schema start creates
 	std::string previous_version;      // the version schema before it ("" when there is none)
+	const VirtualSchema &before;       // the schema as the previous version sees it
+	DualWritePlan &dual_writes;        // triggers and backfills the operations ask for
 };
 
 // One planner per operation kind; each validates its body against the virtual schema, updates it,
@@ -30,5 +41,11 @@ struct PlanningContext {
 using OperationPlanner = void (*)(const json &body, PlanningContext &context, OperationPlan &plan);
 
 void plan_create_table(const json &body, PlanningContext &context, OperationPlan &plan);
+void plan_add_column(const json &body, PlanningContext &context, OperationPlan &plan);
+
+// The table an operation names, or an undefined_table error.
+VirtualTable &existing_table(PlanningContext &context, const std::string &name);
+// The physical name of a new column that replaces or adds `column` until complete.
+std::string new_column_name(const std::string &column);
 
 }  // namespace pgshift

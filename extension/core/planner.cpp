@@ -15,7 +15,7 @@ namespace {
 OperationPlanner planner_for(const std::string &kind)
 {
 	static const std::map<std::string, OperationPlanner> *const planners =
-	    new std::map<std::string, OperationPlanner>{{"create_table", plan_create_table}};
+	    new std::map<std::string, OperationPlanner>{{"create_table", plan_create_table}, {"add_column", plan_add_column}};
 	auto found = planners->find(kind);
 	if (found == planners->end())
 		throw Error(sqlstate::feature_not_supported, "operation \"" + kind + "\" is not supported yet");
@@ -60,11 +60,13 @@ json plan_start(const std::string &schema, const json &migration, const json &ca
 	check_identifier(version_schema, "version schema name");
 
 	VirtualSchema virt = VirtualSchema::from_catalog(catalog);
+	const VirtualSchema before = virt;
+	DualWritePlan dual_writes;
 	std::string previous_version;
 	if (context.contains("previous_version") && context["previous_version"].is_string())
 		previous_version = context["previous_version"].get<std::string>();
-	PlanningContext planning{schema, virt, parser, version_schema, previous_version};
-	json start = json::array(), complete = json::array();
+	PlanningContext planning{schema, virt, parser, version_schema, previous_version, before, dual_writes};
+	json start = json::array(), complete = json::array(), jobs = json::array();
 	std::vector<std::pair<std::string, std::vector<std::string>>> rollbacks;
 	bool refresh_views = false;
 
@@ -79,17 +81,28 @@ json plan_start(const std::string &schema, const json &migration, const json &ca
 		}
 		append_steps(start, plan.start, label);
 		append_steps(complete, plan.complete, label);
+		for (const auto &job : plan.concurrent)
+			jobs.push_back(json{{"kind", "sql"}, {"statement", job.statement}, {"cleanup", job.cleanup}, {"op", label}});
 		rollbacks.emplace_back(label, plan.rollback);
 		refresh_views = refresh_views || plan.refresh_views_on_complete;
 	}
-	json rollback = json::array();
+	// Triggers go in after every operation's DDL, and out before anything else at complete or rollback.
+	std::vector<std::string> create_triggers, drop_triggers;
+	dual_writes.emit(schema, version_schema, previous_version, create_triggers, drop_triggers, jobs);
+	append_steps(start, create_triggers, "dual-write triggers");
+	json rollback = json::array(), contract = json::array();
+	append_steps(rollback, drop_triggers, "dual-write triggers");
+	append_steps(contract, drop_triggers, "dual-write triggers");
+	for (auto &step : complete)
+		contract.push_back(step);
 	for (auto it = rollbacks.rbegin(); it != rollbacks.rend(); ++it)
 		append_steps(rollback, it->second, it->first);
 
 	return json{{"name", name},
 	            {"version_schema", version_schema},
 	            {"start", start},
-	            {"complete", complete},
+	            {"complete", contract},
+	            {"jobs", jobs},
 	            {"rollback", rollback},
 	            {"overlay", views_overlay(virt)},
 	            {"refresh_views", refresh_views}};

@@ -3,6 +3,7 @@
 //    "start":    [{"sql", "op"}...],   statements start executes, in order
 //    "complete": [{"sql", "op"}...],   statements complete executes
 //    "rollback": [{"sql", "op"}...],   statements rollback executes (operations last-first)
+//    "jobs":     [{"kind": "sql"|"backfill", "statement", "table"?}...], run by the worker after start
 //    "overlay":  {"tables": [...]},    the new version's views (see version_views.hpp)
 //    "refresh_views": bool}            whether complete rebuilds the views from the catalog
 // "op" labels each statement with its operation, e.g. `operations[0] (create_table "users")`.

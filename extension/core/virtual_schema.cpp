@@ -22,6 +22,14 @@ const VirtualColumn *VirtualTable::find_column(const std::string &name) const
 	return const_cast<VirtualTable *>(this)->find_column(name);
 }
 
+json VirtualTable::column_map() const
+{
+	json map = json::object();
+	for (const auto &column : columns)
+		map[column.name] = column.physical;
+	return map;
+}
+
 namespace {
 
 std::vector<std::string> string_list(const json &value)
@@ -63,6 +71,7 @@ VirtualTable table_from_catalog(const json &entry, std::set<std::string> &index_
 		table.columns.push_back(std::move(item.second));
 
 	table.primary_key = string_list(entry.value("primaryKey", json::array()));
+	table.catalog = entry;
 	for (const char *kind : {"checkConstraints", "uniqueConstraints", "excludeConstraints", "foreignKeys"})
 		for (const auto &constraint : entry.value(kind, json::object()))
 			table.constraint_names.insert(constraint.at("name").get<std::string>());

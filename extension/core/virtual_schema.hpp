@@ -27,6 +27,10 @@ struct VirtualTable {
 	std::vector<VirtualColumn> columns;
 	std::vector<std::string> primary_key;  // virtual column names
 	std::set<std::string> constraint_names;
+	json catalog;                          // the table's read_schema() entry; null for new tables
+
+	// {"virtual name": "physical name", ...}: how this version's names map onto the table.
+	json column_map() const;
 
 	VirtualColumn *find_column(const std::string &name);
 	const VirtualColumn *find_column(const std::string &name) const;

@@ -7,7 +7,13 @@
 
 extern "C" {
 #include "postgres.h"
+#include "catalog/pg_type.h"
 #include "nodes/nodeFuncs.h"
+#include "optimizer/optimizer.h"
+#include "parser/parse_coerce.h"
+#include "parser/parse_expr.h"
+#include "parser/parse_node.h"
+#include "parser/parse_type.h"
 #include "nodes/parsenodes.h"
 #include "parser/parser.h"
 #include "utils/memutils.h"
@@ -72,7 +78,7 @@ bool collect_column_references(Node *node, void *context)
 }
 
 // Parses `expression` as PL/pgSQL parses an expression. Returns false and sets *error on failure.
-bool find_column_references(const char *expression, Found *found, char **error)
+bool find_column_references(const char *expression, Found *found, char **error, const char **sqlstate)
 {
 	MemoryContext caller = CurrentMemoryContext;
 	volatile bool ok = true;
@@ -88,6 +94,41 @@ bool find_column_references(const char *expression, Found *found, char **error)
 		ErrorData *data = CopyErrorData();
 		FlushErrorState();
 		*error = data->message;
+		*sqlstate = unpack_sql_state(data->sqlerrcode);
+		ok = false;
+	}
+	PG_END_TRY();
+	return ok;
+}
+
+// Whether `expression` coerced to `type` calls volatile functions, as cookDefault would see it.
+bool check_default_volatility(const char *expression, const char *type, bool *is_volatile, char **error,
+                              const char **sqlstate)
+{
+	MemoryContext caller = CurrentMemoryContext;
+	volatile bool ok = true;
+	PG_TRY();
+	{
+		Oid type_oid;
+		int32 typmod;
+		typenameTypeIdAndMod(nullptr, typeStringToTypeName(type), &type_oid, &typmod);
+		List *parsed = raw_parser(expression, RAW_PARSE_PLPGSQL_EXPR);
+		SelectStmt *select = castNode(SelectStmt, castNode(RawStmt, linitial(parsed))->stmt);
+		Node *raw = castNode(ResTarget, linitial(select->targetList))->val;
+		ParseState *pstate = make_parsestate(nullptr);
+		Node *expr = transformExpr(pstate, raw, EXPR_KIND_COLUMN_DEFAULT);
+		expr = coerce_to_target_type(pstate, expr, exprType(expr), type_oid, typmod, COERCION_ASSIGNMENT,
+		                             COERCE_IMPLICIT_CAST, -1);
+		*is_volatile = expr != nullptr && contain_volatile_functions(expr);
+		free_parsestate(pstate);
+	}
+	PG_CATCH();
+	{
+		MemoryContextSwitchTo(caller);
+		ErrorData *data = CopyErrorData();
+		FlushErrorState();
+		*error = data->message;
+		*sqlstate = unpack_sql_state(data->sqlerrcode);
 		ok = false;
 	}
 	PG_END_TRY();
@@ -96,12 +137,23 @@ bool find_column_references(const char *expression, Found *found, char **error)
 
 }  // namespace
 
+bool PostgresExpressionParser::default_is_volatile(const std::string &expression, const std::string &type) const
+{
+	bool is_volatile = false;
+	char *error = nullptr;
+	const char *sqlstate = nullptr;
+	if (!check_default_volatility(expression.c_str(), type.c_str(), &is_volatile, &error, &sqlstate))
+		throw pgshift::Error(sqlstate, std::string("invalid default \"") + expression + "\" for type " + type + ": " + error);
+	return is_volatile;
+}
+
 std::vector<pgshift::ColumnReference> PostgresExpressionParser::column_references(const std::string &expression) const
 {
 	Found found{};
 	char *error = nullptr;
-	if (!find_column_references(expression.c_str(), &found, &error))
-		throw pgshift::Error("42601", std::string("cannot parse SQL expression \"") + expression + "\": " + error);
+	const char *sqlstate = nullptr;
+	if (!find_column_references(expression.c_str(), &found, &error, &sqlstate))
+		throw pgshift::Error(sqlstate, std::string("cannot parse SQL expression \"") + expression + "\": " + error);
 	std::vector<pgshift::ColumnReference> references;
 	for (int i = 0; i < found.count; i++)
 		references.push_back({static_cast<std::size_t>(found.items[i].offset),

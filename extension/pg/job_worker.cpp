@@ -56,6 +56,7 @@ struct Job {
 	int step;
 	bool is_backfill;
 	char *statement;
+	char *cleanup;      // NULL or a statement to run before `statement`
 };
 
 MemoryContext worker_memory;
@@ -105,7 +106,7 @@ Job next_job(const char *schema)
 	SPI_connect();
 	Oid types[1] = {NAMEOID};
 	Datum values[1] = {CStringGetDatum(schema)};
-	SPI_execute_with_args("SELECT j.migration, j.step, j.kind = 'backfill', j.statement FROM pgshift.jobs j "
+	SPI_execute_with_args("SELECT j.migration, j.step, j.kind = 'backfill', j.statement, j.cleanup FROM pgshift.jobs j "
 	                      "JOIN pgshift.migrations m ON m.schema = j.schema AND m.name = j.migration "
 	                      "WHERE j.schema = $1 AND j.state IN ('pending', 'running') ORDER BY m.seq, j.step LIMIT 1",
 	                      1, types, values, nullptr, true, 1);
@@ -116,6 +117,7 @@ Job next_job(const char *schema)
 		job.step = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull));
 		job.is_backfill = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 3, &isnull));
 		job.statement = text_value(0, 4);
+		job.cleanup = text_value(0, 5);
 	}
 	SPI_finish();
 	finish_transaction();
@@ -147,9 +149,18 @@ void run_top_level(const char *sql)
 	SetCurrentStatementStartTimestamp();
 	StartTransactionCommand();
 	pgstat_report_activity(STATE_RUNNING, sql);
+	// Parse trees and plans must outlive the transactions a statement like CREATE INDEX
+	// CONCURRENTLY commits on its own (the backend keeps them in MessageContext for that reason).
+	// One context for the worker's life, emptied per statement (also after a failed one).
+	static MemoryContext statement_memory = nullptr;
+	if (statement_memory == nullptr)
+		statement_memory = AllocSetContextCreate(TopMemoryContext, "pgshift top-level statement", ALLOCSET_DEFAULT_SIZES);
+	MemoryContextReset(statement_memory);
+	MemoryContextSwitchTo(statement_memory);
 	List *parsed = pg_parse_query(sql);
 	ListCell *cell;
 	foreach (cell, parsed) {
+		MemoryContextSwitchTo(statement_memory);
 		RawStmt *statement = lfirst_node(RawStmt, cell);
 		bool snapshot_set = false;
 		if (analyze_requires_snapshot(statement)) {
@@ -172,15 +183,20 @@ void run_top_level(const char *sql)
 		CommandCounterIncrement();
 	}
 	CommitTransactionCommand();
+	MemoryContextReset(statement_memory);
 	pgstat_report_activity(STATE_IDLE, nullptr);
 }
 
 // One backfill batch in one transaction: lock the job row, run the batch from its checkpoint,
-// store the new checkpoint. Returns the rows done, or -1 when the job was paused meanwhile.
+// store the new checkpoint. Returns > 0 while there is more to do, 0 when done, -1 when the job
+// was paused meanwhile.
 int64 run_batch(const char *schema, const Job &job, int *delay_ms)
 {
 	start_transaction("pgshift: backfill batch");
 	SPI_connect();
+	// A batch waits at most this long for a row or table lock, then is tried again: writers never
+	// queue behind it for long.
+	SPI_execute("SET LOCAL lock_timeout = '1s'", false, 0);
 	Oid key_types[3] = {NAMEOID, TEXTOID, INT4OID};
 	Datum key[3] = {CStringGetDatum(schema), CStringGetTextDatum(job.migration), Int32GetDatum(job.step)};
 	SPI_execute_with_args("SELECT state, cursor, batch_size, batch_delay_ms FROM pgshift.jobs "
@@ -222,9 +238,9 @@ int64 run_batch(const char *schema, const Job &job, int *delay_ms)
 
 	Oid update_types[7] = {NAMEOID, TEXTOID, INT4OID, INT8OID, TEXTARRAYOID, FLOAT8OID, BOOLOID};
 	Datum update_args[7] = {key[0], key[1], key[2], Int64GetDatum(rows), next_cursor, Float8GetDatum(batch_ms),
-	                        BoolGetDatum(rows == 0)};
+	                        BoolGetDatum(next_null)};
 	char update_nulls[7] = {' ', ' ', ' ', ' ', next_null ? 'n' : ' ', ' ', ' '};
-	// The checkpoint moves only when the batch found rows; an empty batch means the job is done.
+	// A batch returns (rows, next cursor); no next cursor means the job is done.
 	SPI_execute_with_args(
 	    "UPDATE pgshift.jobs SET rows_done = rows_done + $4, cursor = CASE WHEN $7 THEN cursor ELSE $5 END, "
 	    "batches = batches + 1, last_batch_ms = $6, max_batch_ms = greatest(max_batch_ms, $6), "
@@ -234,7 +250,7 @@ int64 run_batch(const char *schema, const Job &job, int *delay_ms)
 	    7, update_types, update_args, update_nulls, false, 0);
 	SPI_finish();
 	finish_transaction();
-	return rows;
+	return next_null ? 0 : rows + 1;   // > 0 while there is more to do
 }
 
 // Runs one step of `job`; returns false when the job cannot go on (paused, failed or done).
@@ -252,6 +268,8 @@ bool run_step(const char *schema, const Job &job)
 			go_on = rows > 0;
 		} else {
 			mark_job(schema, job, "running", nullptr);
+			if (job.cleanup != nullptr)
+				run_top_level(job.cleanup);
 			run_top_level(job.statement);
 			mark_job(schema, job, "done", nullptr);
 			go_on = false;
@@ -262,7 +280,9 @@ bool run_step(const char *schema, const Job &job)
 		MemoryContextSwitchTo(caller);
 		ErrorData *error = CopyErrorData();
 		FlushErrorState();
+		// As the backend's own error recovery does: abort, then clean up the portal we were running.
 		AbortOutOfAnyTransaction();
+		PortalErrorCleanup();
 		// Lock timeouts, deadlocks and serialization failures pass: the batch is tried again.
 		if (error->sqlerrcode == ERRCODE_LOCK_NOT_AVAILABLE || error->sqlerrcode == ERRCODE_T_R_DEADLOCK_DETECTED ||
 		    error->sqlerrcode == ERRCODE_T_R_SERIALIZATION_FAILURE) {
@@ -304,7 +324,9 @@ extern "C" void pgshift_job_worker_main(Datum)
 	if (!take_worker_lock(arguments.schema))
 		proc_exit(0);   // another worker runs this schema's jobs
 
-	SetConfigOption("lock_timeout", "2s", PGC_USERSET, PGC_S_SESSION);
+	// Concurrent index builds wait for older transactions to end; they must not time out doing so.
+	SetConfigOption("lock_timeout", "0", PGC_USERSET, PGC_S_SESSION);
+	SetConfigOption("statement_timeout", "0", PGC_USERSET, PGC_S_SESSION);
 	SetConfigOption("application_name", "pgshift worker", PGC_USERSET, PGC_S_SESSION);
 	for (;;) {
 		CHECK_FOR_INTERRUPTS();

@@ -1,0 +1,131 @@
+#include "core/dual_write_plan.hpp"
+
+#include "core/sql_text.hpp"
+
+namespace pgshift {
+
+DualWritePlan::Table &DualWritePlan::table(const VirtualTable &virt)
+{
+	for (auto &table : tables_)
+		if (table.physical == virt.physical)
+			return table;
+	tables_.push_back(Table{virt.physical, virt.catalog, {}, ""});
+	return tables_.back();
+}
+
+void DualWritePlan::add(const VirtualTable &virt, ColumnAssignment assignment)
+{
+	table(virt).assignments.push_back(std::move(assignment));
+}
+
+void DualWritePlan::backfill(const VirtualTable &virt, const std::string &touch_column)
+{
+	Table &entry = table(virt);
+	if (entry.touch_column.empty())
+		entry.touch_column = touch_column;
+}
+
+void DualWritePlan::emit(const std::string &schema, const std::string &new_version,
+                         const std::string &previous_version, std::vector<std::string> &start,
+                         std::vector<std::string> &drops, json &jobs) const
+{
+	for (const auto &table : tables_) {
+		std::string qualified = quote_qualified(schema, table.physical);
+		if (!table.assignments.empty()) {
+			json assignments = json::array();
+			for (const auto &a : table.assignments)
+				assignments.push_back(json{{"direction", a.direction}, {"target", a.target},
+				                           {"expression", a.expression}, {"columns", a.columns}});
+			json config{{"schema", schema}, {"new_version", new_version},
+			            {"old_version", previous_version.empty() ? json() : json(previous_version)},
+			            {"assignments", assignments}};
+			start.push_back("CREATE TRIGGER " + quote_ident(dual_write_trigger_name) + " BEFORE INSERT OR UPDATE ON " +
+			                qualified + " FOR EACH ROW EXECUTE FUNCTION pgshift.dual_write(" +
+			                quote_literal(config.dump()) + ")");
+			drops.push_back("DROP TRIGGER IF EXISTS " + quote_ident(dual_write_trigger_name) + " ON " + qualified);
+		}
+		if (!table.touch_column.empty())
+			jobs.push_back(json{{"kind", "backfill"},
+			                    {"table", table.physical},
+			                    {"statement", backfill_batch_sql(schema, table.physical, table.catalog, table.touch_column)}});
+	}
+}
+
+namespace {
+
+// The columns of the primary key, else of one unique NOT NULL column: what keyset batches walk.
+std::vector<std::string> batch_key(const json &catalog)
+{
+	std::vector<std::string> key;
+	if (catalog.is_object())
+		for (const auto &column : catalog.value("primaryKey", json::array()))
+			key.push_back(column.get<std::string>());
+	if (!key.empty() || !catalog.is_object())
+		return key;
+	for (const auto &column : catalog.value("columns", json::object()))
+		if (column.value("unique", false) && !column.value("nullable", true) && !column.contains("generated")) {
+			key.push_back(column["name"].get<std::string>());
+			break;
+		}
+	return key;
+}
+
+std::string column_type(const json &catalog, const std::string &column)
+{
+	return catalog["columns"][column].value("type", "text");
+}
+
+std::string keyset_batch_sql(const std::string &table, const json &catalog, const std::vector<std::string> &key,
+                             const std::string &touch)
+{
+	std::string columns, typed_cursor, join, last_key, descending;
+	for (std::size_t i = 0; i < key.size(); i++) {
+		std::string sep = i == 0 ? "" : ", ";
+		columns += sep + quote_ident(key[i]);
+		typed_cursor += sep + "($1)[" + std::to_string(i + 1) + "]::" + column_type(catalog, key[i]);
+		join += (i == 0 ? "" : " AND ") + std::string("_pgshift_t.") + quote_ident(key[i]) + " = batch." + quote_ident(key[i]);
+		last_key += sep + quote_ident(key[i]) + "::text";
+		descending += sep + quote_ident(key[i]) + " DESC";
+	}
+	std::string returning;
+	for (std::size_t i = 0; i < key.size(); i++)
+		returning += (i == 0 ? "" : ", ") + std::string("_pgshift_t.") + quote_ident(key[i]);
+	// Rows are locked in key order, so a batch never deadlocks with another walking the same way; the
+	// no-op update fires the dual-write trigger, which computes the new columns.
+	return "WITH batch AS (SELECT " + columns + " FROM " + table + " WHERE $1 IS NULL OR (" + columns + ") > (" +
+	       typed_cursor + ") ORDER BY " + columns + " LIMIT $2 FOR NO KEY UPDATE),\n" +
+	       "updated AS (UPDATE " + table + " _pgshift_t SET " + quote_ident(touch) + " = _pgshift_t." + quote_ident(touch) +
+	       " FROM batch WHERE " + join + " RETURNING " + returning + ")\n" +
+	       "SELECT count(*)::bigint, (SELECT ARRAY[" + last_key + "] FROM updated ORDER BY " + descending +
+	       " LIMIT 1) FROM updated";
+}
+
+std::string block_range_batch_sql(const std::string &table, const std::string &touch)
+{
+	// Cursor: [next block, end block]. The end is the table's size when the backfill began: rows the
+	// batches move past it were updated already, and rows written since went through the trigger.
+	std::string first = "coalesce(($1)[1]::bigint, 0)";
+	std::string end = "coalesce(($1)[2]::bigint, pg_relation_size(" + quote_literal(table) +
+	                  "::regclass) / current_setting('block_size')::bigint)";
+	std::string blocks = "greatest(1, $2 / greatest(1, (SELECT c.reltuples / greatest(c.relpages, 1) FROM pg_class c "
+	                     "WHERE c.oid = " + quote_literal(table) + "::regclass)))::bigint";
+	std::string stop = "least(" + first + " + " + blocks + ", " + end + ")";
+	return "WITH updated AS (UPDATE " + table + " SET " + quote_ident(touch) + " = " + quote_ident(touch) +
+	       " WHERE ctid >= format('(%s,0)', " + first + ")::tid AND ctid < format('(%s,0)', " + stop +
+	       ")::tid RETURNING 1)\n" + "SELECT count(*)::bigint, CASE WHEN " + first + " >= " + end +
+	       " THEN NULL ELSE ARRAY[" + stop + "::text, " + end + "::text] END FROM updated";
+}
+
+}  // namespace
+
+std::string backfill_batch_sql(const std::string &schema, const std::string &table, const json &catalog,
+                               const std::string &touch_column)
+{
+	std::string qualified = quote_qualified(schema, table);
+	std::vector<std::string> key = batch_key(catalog);
+	if (key.empty())
+		return block_range_batch_sql(qualified, touch_column);
+	return keyset_batch_sql(qualified, catalog, key, touch_column);
+}
+
+}  // namespace pgshift

@@ -1,0 +1,53 @@
+// What a migration needs to keep both versions of its tables in step: per table, the assignments
+// of its pgshift.dual_write() trigger, and whether existing rows must be backfilled.
+#pragma once
+#include <map>
+#include <string>
+#include <vector>
+
+#include "core/json.hpp"
+#include "core/virtual_schema.hpp"
+
+namespace pgshift {
+
+struct ColumnAssignment {
+	std::string direction;   // "up": writes from the old version fill `target`; "down": the reverse
+	std::string target;      // physical column written
+	std::string expression;  // SQL over the version's column names
+	json columns;            // that version's {virtual: physical} map
+};
+
+class DualWritePlan {
+public:
+	void add(const VirtualTable &table, ColumnAssignment assignment);
+	// Existing rows of `table` get the up assignments by a batched no-op update of `touch_column`.
+	void backfill(const VirtualTable &table, const std::string &touch_column);
+
+	bool empty() const { return tables_.empty(); }
+
+	// Appends CREATE TRIGGER statements to `start`, the trigger drops to `drops` (complete and rollback
+	// run them first), and the backfill jobs to `jobs`.
+	void emit(const std::string &schema, const std::string &new_version, const std::string &previous_version,
+	          std::vector<std::string> &start, std::vector<std::string> &drops, json &jobs) const;
+
+private:
+	struct Table {
+		std::string physical;
+		json catalog;
+		std::vector<ColumnAssignment> assignments;
+		std::string touch_column;   // "" when no backfill is needed
+	};
+	std::vector<Table> tables_;
+	Table &table(const VirtualTable &table);
+};
+
+// The trigger pgshift creates on each table with an active migration.
+inline constexpr const char *dual_write_trigger_name = "_pgshift_dual_write";
+
+// One backfill batch of `table` ($1 cursor text[], $2 batch size) returning (rows, next cursor):
+// keyset over the primary key or a unique NOT NULL column when there is one, else block ranges of
+// the table as it was when the backfill began.
+std::string backfill_batch_sql(const std::string &schema, const std::string &table, const json &catalog,
+                               const std::string &touch_column);
+
+}  // namespace pgshift
