@@ -16,6 +16,10 @@ public:
 	{
 		throw Error(sqlstate::internal_error, "unexpected parse of " + expression);
 	}
+	bool default_is_volatile(const std::string &expression, const std::string &) const override
+	{
+		throw Error(sqlstate::internal_error, "unexpected volatility check of " + expression);
+	}
 };
 
 json plan(const std::string &migration, const json &catalog = empty_catalog)
