@@ -9,6 +9,7 @@ void jb_init(JsonbBuilder *b)
 {
 	b->state = NULL;
 	b->result = NULL;
+	b->context = CurrentMemoryContext;
 }
 
 Jsonb *jb_finish(JsonbBuilder *b)
@@ -17,25 +18,34 @@ Jsonb *jb_finish(JsonbBuilder *b)
 	return JsonbValueToJsonb(b->result);
 }
 
+// Every push allocates in the builder's context (the value outlives the callers' scratch memory).
+static JsonbValue *push(JsonbBuilder *b, JsonbIteratorToken token, JsonbValue *value)
+{
+	MemoryContext caller = MemoryContextSwitchTo(b->context);
+	JsonbValue *result = pushJsonbValue(&b->state, token, value);
+	MemoryContextSwitchTo(caller);
+	return result;
+}
+
 // Scalars are object values when the innermost open container is an object (jb_key came just
 // before), array elements otherwise.
 static void push_scalar(JsonbBuilder *b, JsonbValue *value)
 {
 	JsonbIteratorToken token = b->state->contVal.type == jbvObject ? WJB_VALUE : WJB_ELEM;
-	pushJsonbValue(&b->state, token, value);
+	push(b, token, value);
 }
 
 // Closing the outermost container returns the finished value; inner ones return NULL.
 static void push_end(JsonbBuilder *b, JsonbIteratorToken token)
 {
-	JsonbValue *finished = pushJsonbValue(&b->state, token, NULL);
+	JsonbValue *finished = push(b, token, NULL);
 	if (b->state == NULL)
 		b->result = finished;
 }
 
 void jb_begin_object(JsonbBuilder *b)
 {
-	pushJsonbValue(&b->state, WJB_BEGIN_OBJECT, NULL);
+	push(b, WJB_BEGIN_OBJECT, NULL);
 }
 
 void jb_end_object(JsonbBuilder *b)
@@ -45,7 +55,7 @@ void jb_end_object(JsonbBuilder *b)
 
 void jb_begin_array(JsonbBuilder *b)
 {
-	pushJsonbValue(&b->state, WJB_BEGIN_ARRAY, NULL);
+	push(b, WJB_BEGIN_ARRAY, NULL);
 }
 
 void jb_end_array(JsonbBuilder *b)
@@ -55,25 +65,28 @@ void jb_end_array(JsonbBuilder *b)
 
 // The builder keeps pointers to the strings until jb_finish, and the caller's strings often live
 // in caches (relcache, syscache) that may be rebuilt meanwhile: copy them.
-static void set_string(JsonbValue *v, const char *s)
+static void set_string(JsonbBuilder *b, JsonbValue *v, const char *s)
 {
 	size_t len = strlen(s);
+	char *copy = (char *) MemoryContextAlloc(b->context, len + 1);
+
+	memcpy(copy, s, len + 1);
 	v->type = jbvString;
 	v->val.string.len = (int) len;
-	v->val.string.val = pnstrdup(s, len);
+	v->val.string.val = copy;
 }
 
 void jb_key(JsonbBuilder *b, const char *key)
 {
 	JsonbValue v;
-	set_string(&v, key);
-	pushJsonbValue(&b->state, WJB_KEY, &v);
+	set_string(b, &v, key);
+	push(b, WJB_KEY, &v);
 }
 
 void jb_string(JsonbBuilder *b, const char *value)
 {
 	JsonbValue v;
-	set_string(&v, value);
+	set_string(b, &v, value);
 	push_scalar(b, &v);
 }
 
@@ -88,8 +101,11 @@ void jb_bool(JsonbBuilder *b, bool value)
 void jb_int(JsonbBuilder *b, int64 value)
 {
 	JsonbValue v;
+	MemoryContext caller = MemoryContextSwitchTo(b->context);
+
 	v.type = jbvNumeric;
 	v.val.numeric = int64_to_numeric(value);
+	MemoryContextSwitchTo(caller);
 	push_scalar(b, &v);
 }
 

@@ -15,6 +15,7 @@ struct JsonbBuilder
 {
 	JsonbParseState *state;
 	JsonbValue *result;
+	MemoryContext context;	/* where the value is built: the caller's context at jb_init */
 };
 
 void jb_init(JsonbBuilder *b);

@@ -21,6 +21,7 @@ extern "C" {
 #include "nodes/pg_list.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
+#include "utils/memutils.h"
 #include "utils/rel.h"
 }
 
@@ -109,17 +110,50 @@ static void emit_table(JsonbBuilder *b, ReadSchemaContext *ctx, Oid relid)
 	relation_close(rel, AccessShareLock);
 }
 
-static void emit_tables(JsonbBuilder *b, Oid namespace_oid)
+// Backend-lifetime memory for read_schema: reading allocates far more than the result keeps
+// (deparser workspace, tuple copies, the JsonbValue tree), and allocating that afresh from the
+// executor's per-row context on every call costs more in malloc and page faults than the reading
+// itself. These contexts keep their first block across calls; both are reset before use, so
+// memory left behind by a call that failed is reclaimed by the next one.
+struct ReadSchemaMemory
+{
+	MemoryContext build;	/* the JsonbValue tree of one call */
+	MemoryContext table;	/* scratch for one table, reset after each */
+};
+
+static ReadSchemaMemory *read_schema_memory(void)
+{
+	static ReadSchemaMemory memory;
+
+	if (memory.build == NULL)
+	{
+		memory.build = AllocSetContextCreate(TopMemoryContext, "pgshift read_schema result",
+		                                     64 * 1024, 64 * 1024, ALLOCSET_DEFAULT_MAXSIZE);
+		memory.table = AllocSetContextCreate(TopMemoryContext, "pgshift read_schema table",
+		                                     256 * 1024, 256 * 1024, ALLOCSET_DEFAULT_MAXSIZE);
+	}
+	MemoryContextReset(memory.build);
+	MemoryContextReset(memory.table);
+	return &memory;
+}
+
+static void emit_tables(JsonbBuilder *b, Oid namespace_oid, MemoryContext table_memory)
 {
 	ReadSchemaContext ctx;
 	List *tables = tables_in_namespace(namespace_oid);
+	MemoryContext caller;
 	ListCell *lc;
 
 	ctx.namespace_oid = namespace_oid;
 	ctx.pg_constraint = table_open(ConstraintRelationId, AccessShareLock);
 	ctx.pg_description = table_open(DescriptionRelationId, AccessShareLock);
 	foreach (lc, tables)
+	{
+		caller = MemoryContextSwitchTo(table_memory);
 		emit_table(b, &ctx, lfirst_oid(lc));
+		MemoryContextSwitchTo(caller);
+		MemoryContextReset(table_memory);
+	}
 	table_close(ctx.pg_description, AccessShareLock);
 	table_close(ctx.pg_constraint, AccessShareLock);
 }
@@ -131,7 +165,10 @@ Datum pgshift_read_schema(PG_FUNCTION_ARGS)
 {
 	Name schema = PG_GETARG_NAME(0);
 	Oid namespace_oid = get_namespace_oid(NameStr(*schema), true);
+	ReadSchemaMemory *memory = read_schema_memory();
+	MemoryContext caller = MemoryContextSwitchTo(memory->build);
 	JsonbBuilder b;
+	Jsonb *result;
 
 	jb_init(&b);
 	jb_begin_object(&b);
@@ -139,10 +176,14 @@ Datum pgshift_read_schema(PG_FUNCTION_ARGS)
 	jb_key(&b, "tables");
 	jb_begin_object(&b);
 	if (OidIsValid(namespace_oid))	// a missing schema reads as an empty one
-		emit_tables(&b, namespace_oid);
+		emit_tables(&b, namespace_oid, memory->table);
 	jb_end_object(&b);
 	jb_end_object(&b);
-	PG_RETURN_JSONB_P(jb_finish(&b));
+
+	MemoryContextSwitchTo(caller);
+	result = jb_finish(&b);		// serialized into the caller's memory
+	MemoryContextReset(memory->build);
+	PG_RETURN_JSONB_P(result);
 }
 
 }
