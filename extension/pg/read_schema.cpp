@@ -6,6 +6,7 @@
 // Each table is opened with AccessShareLock only while it is read, so its relcache entry and its
 // constraints cannot change under us; the lock is released right away, as catalog readers do.
 #include "pg/read_schema.hpp"
+#include "pg/deparse_cache.hpp"
 
 extern "C" {
 #include "fmgr.h"
@@ -166,10 +167,12 @@ Datum pgshift_read_schema(PG_FUNCTION_ARGS)
 	Name schema = PG_GETARG_NAME(0);
 	Oid namespace_oid = get_namespace_oid(NameStr(*schema), true);
 	ReadSchemaMemory *memory = read_schema_memory();
-	MemoryContext caller = MemoryContextSwitchTo(memory->build);
+	MemoryContext caller;
 	JsonbBuilder b;
 	Jsonb *result;
 
+	deparse_cache_begin();
+	caller = MemoryContextSwitchTo(memory->build);
 	jb_init(&b);
 	jb_begin_object(&b);
 	jb_string_field(&b, "name", NameStr(*schema));
