@@ -7,6 +7,7 @@
 // constraints cannot change under us; the lock is released right away, as catalog readers do.
 #include "pg/read_schema.hpp"
 #include "pg/deparse_cache.hpp"
+#include "pg/warm_memory.hpp"
 
 extern "C" {
 #include "fmgr.h"
@@ -111,34 +112,11 @@ static void emit_table(JsonbBuilder *b, ReadSchemaContext *ctx, Oid relid)
 	relation_close(rel, AccessShareLock);
 }
 
-// Backend-lifetime memory for read_schema: reading allocates far more than the result keeps
-// (deparser workspace, tuple copies, the JsonbValue tree), and allocating that afresh from the
-// executor's per-row context on every call costs more in malloc and page faults than the reading
-// itself. These contexts keep their first block across calls; both are reset before use, so
-// memory left behind by a call that failed is reclaimed by the next one.
-struct ReadSchemaMemory
-{
-	MemoryContext build;	/* the JsonbValue tree of one call */
-	MemoryContext table;	/* scratch for one table, reset after each */
-};
+// Where a call builds its result, and scratch memory for one table, reset after each.
+static WarmContext build_memory = WARM_CONTEXT("pgshift read_schema result");
+static WarmContext table_memory = WARM_CONTEXT("pgshift read_schema table");
 
-static ReadSchemaMemory *read_schema_memory(void)
-{
-	static ReadSchemaMemory memory;
-
-	if (memory.build == NULL)
-	{
-		memory.build = AllocSetContextCreate(TopMemoryContext, "pgshift read_schema result",
-		                                     64 * 1024, 64 * 1024, ALLOCSET_DEFAULT_MAXSIZE);
-		memory.table = AllocSetContextCreate(TopMemoryContext, "pgshift read_schema table",
-		                                     256 * 1024, 256 * 1024, ALLOCSET_DEFAULT_MAXSIZE);
-	}
-	MemoryContextReset(memory.build);
-	MemoryContextReset(memory.table);
-	return &memory;
-}
-
-static void emit_tables(JsonbBuilder *b, Oid namespace_oid, MemoryContext table_memory)
+static void emit_tables(JsonbBuilder *b, Oid namespace_oid)
 {
 	ReadSchemaContext ctx;
 	List *tables = tables_in_namespace(namespace_oid);
@@ -150,10 +128,10 @@ static void emit_tables(JsonbBuilder *b, Oid namespace_oid, MemoryContext table_
 	ctx.pg_description = table_open(DescriptionRelationId, AccessShareLock);
 	foreach (lc, tables)
 	{
-		caller = MemoryContextSwitchTo(table_memory);
+		caller = MemoryContextSwitchTo(warm_context_begin(&table_memory));
 		emit_table(b, &ctx, lfirst_oid(lc));
 		MemoryContextSwitchTo(caller);
-		MemoryContextReset(table_memory);
+		warm_context_reset(&table_memory);
 	}
 	table_close(ctx.pg_description, AccessShareLock);
 	table_close(ctx.pg_constraint, AccessShareLock);
@@ -166,26 +144,25 @@ Datum pgshift_read_schema(PG_FUNCTION_ARGS)
 {
 	Name schema = PG_GETARG_NAME(0);
 	Oid namespace_oid = get_namespace_oid(NameStr(*schema), true);
-	ReadSchemaMemory *memory = read_schema_memory();
 	MemoryContext caller;
 	JsonbBuilder b;
 	Jsonb *result;
 
 	deparse_cache_begin();
-	caller = MemoryContextSwitchTo(memory->build);
+	caller = MemoryContextSwitchTo(warm_context_begin(&build_memory));
 	jb_init(&b);
 	jb_begin_object(&b);
 	jb_string_field(&b, "name", NameStr(*schema));
 	jb_key(&b, "tables");
 	jb_begin_object(&b);
 	if (OidIsValid(namespace_oid))	// a missing schema reads as an empty one
-		emit_tables(&b, namespace_oid, memory->table);
+		emit_tables(&b, namespace_oid);
 	jb_end_object(&b);
 	jb_end_object(&b);
 
 	MemoryContextSwitchTo(caller);
 	result = jb_finish(&b);		// serialized into the caller's memory
-	MemoryContextReset(memory->build);
+	warm_context_reset(&build_memory);
 	PG_RETURN_JSONB_P(result);
 }
 
