@@ -95,18 +95,26 @@ static void emit_table(JsonbBuilder *b, ReadSchemaContext *ctx, Oid relid)
 	t.ctx = ctx;
 	t.rel = rel;
 	t.comments = read_comments(ctx, rel);
+	t.indexes = RelationGetIndexList(rel);
+	collect_constraints(&t);
 	t.unique_column = (bool *) palloc0((RelationGetNumberOfAttributes(rel) + 1) * sizeof(bool));
+	mark_columns_unique_by_index(&t);
+	mark_columns_unique_by_constraint(&t);
 
+	// Sections in jsonb's key order (see jsonb_builder.hpp).
 	name = RelationGetRelationName(rel);
 	jb_key(b, name);
 	jb_begin_object(b);
-	jb_string_field(b, "name", name);
 	jb_string_field(b, "oid", psprintf("%u", relid));
+	jb_string_field(b, "name", name);
+	emit_columns(b, &t);
 	jb_string_field(b, "comment", t.comments[0]);
-	emit_primary_key(b, &t);
 	emit_indexes(b, &t);
-	emit_constraints(b, &t);
-	emit_columns(b, &t);	// last: needs unique_column from indexes and constraints
+	emit_primary_key(b, &t);
+	emit_foreign_keys(b, &t);
+	emit_check_constraints(b, &t);
+	emit_unique_constraints(b, &t);
+	emit_exclusion_constraints(b, &t);
 	jb_end_object(b);
 
 	relation_close(rel, AccessShareLock);
@@ -153,7 +161,7 @@ Datum pgshift_read_schema(PG_FUNCTION_ARGS)
 	jb_init(&b);
 	jb_begin_object(&b);
 	jb_string_field(&b, "name", NameStr(*schema));
-	jb_key(&b, "tables");
+	jb_field(&b, "tables");
 	jb_begin_object(&b);
 	if (OidIsValid(namespace_oid))	// a missing schema reads as an empty one
 		emit_tables(&b, namespace_oid);
