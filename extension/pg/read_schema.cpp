@@ -12,6 +12,8 @@
 extern "C" {
 #include "fmgr.h"
 #include "access/genam.h"
+#include "access/heapam.h"
+#include "access/tableam.h"
 #include "access/htup_details.h"
 #include "access/relation.h"
 #include "access/stratnum.h"
@@ -33,21 +35,22 @@ static List *tables_in_namespace(Oid namespace_oid)
 {
 	List *tables = NIL;
 	Relation pg_class = table_open(RelationRelationId, AccessShareLock);
-	ScanKeyData key;
-	SysScanDesc scan;
+	TableScanDesc scan;
 	HeapTuple tuple;
 
-	// No catalog index leads with relnamespace, so this is a heap scan with a key.
-	ScanKeyInit(&key, Anum_pg_class_relnamespace, BTEqualStrategyNumber, F_OIDEQ,
-	            ObjectIdGetDatum(namespace_oid));
-	scan = systable_beginscan(pg_class, InvalidOid, false, NULL, 1, &key);
-	while (HeapTupleIsValid(tuple = systable_getnext(scan)))
+	// No catalog index leads with relnamespace, so this reads all of pg_class, which costs more
+	// than the rest of reading a small schema. Hence the plain heap scan, which tests the
+	// fixed-width fields directly: a scan key would go through generic attribute access and an
+	// fmgr call per row, and systable_getnext through a tuple slot.
+	scan = table_beginscan_catalog(pg_class, 0, NULL);
+	while ((tuple = heap_getnext(scan, ForwardScanDirection)) != NULL)
 	{
 		Form_pg_class form = (Form_pg_class) GETSTRUCT(tuple);
-		if (form->relkind == RELKIND_RELATION || form->relkind == RELKIND_PARTITIONED_TABLE)
+		if (form->relnamespace == namespace_oid &&
+		    (form->relkind == RELKIND_RELATION || form->relkind == RELKIND_PARTITIONED_TABLE))
 			tables = lappend_oid(tables, form->oid);
 	}
-	systable_endscan(scan);
+	table_endscan(scan);
 	table_close(pg_class, AccessShareLock);
 	return tables;
 }
