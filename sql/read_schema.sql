@@ -123,6 +123,23 @@ SELECT read_table('rs', 'events_2024');
 SELECT read_table('rs', 'event_refs');
 SELECT table_names('rs');
 
+-- Which tables a schema has is cached between calls too; it follows DDL at once.
+CREATE SCHEMA rs_list;
+CREATE TABLE rs_list.a(id int);
+SELECT table_names('rs_list');
+CREATE TABLE rs_list.b(id int);
+SELECT table_names('rs_list');
+ALTER TABLE rs_list.a RENAME TO a2;
+SELECT table_names('rs_list');
+ALTER TABLE rs_list.b SET SCHEMA rs_empty;
+SELECT table_names('rs_list') AS rs_list, table_names('rs_empty') AS rs_empty;
+BEGIN;
+DROP TABLE rs_list.a2;
+SELECT pgshift.read_schema('rs_list');
+ROLLBACK;
+SELECT table_names('rs_list');
+DROP TABLE rs_empty.b;
+
 -- Quoted and mixed-case names are reported as they are, without quotes.
 CREATE TABLE rs."Mixed Case"(
   "Id" int PRIMARY KEY,
@@ -167,5 +184,5 @@ SELECT jsonb_pretty(pgshift.read_schema('rs')->'tables'->'kinds'->'columns'->'fe
 COMMENT ON COLUMN rs.kinds.price IS 'in euros';
 SELECT pgshift.read_schema('rs')->'tables'->'kinds'->'columns'->'price'->>'comment';
 
-DROP SCHEMA rs, rs_accounts, rs_empty CASCADE;
+DROP SCHEMA rs, rs_accounts, rs_empty, rs_list CASCADE;
 DROP FUNCTION read_table(name, text), table_names(name);

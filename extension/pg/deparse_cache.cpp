@@ -1,5 +1,6 @@
 // See deparse_cache.hpp.
 #include "pg/deparse_cache.hpp"
+#include "pg/catalog_generation.hpp"
 
 extern "C" {
 #include "catalog/namespace.h"
@@ -10,10 +11,8 @@ extern "C" {
 #include "utils/bytea.h"
 #include "utils/float.h"
 #include "utils/hsearch.h"
-#include "utils/inval.h"
 #include "utils/memutils.h"
 #include "utils/pg_locale.h"
-#include "utils/syscache.h"
 }
 
 // Bounds the cache; past this many entries it starts over.
@@ -46,7 +45,7 @@ struct SessionFormat
 
 static MemoryContext cache_memory;	/* holds the table and its strings; reset to empty the cache */
 static HTAB *cache;					/* NULL when empty */
-static bool cache_stale;			/* an invalidation arrived: empty the cache at next use */
+static uint64 cache_generation;		/* catalog_generation() when the cache was last emptied */
 static SessionFormat last_format;
 static char *last_lc_monetary;		/* money constants follow lc_monetary; in TopMemoryContext */
 
@@ -55,38 +54,7 @@ static void empty_cache(void)
 	if (cache_memory != NULL)
 		MemoryContextReset(cache_memory);
 	cache = NULL;
-	cache_stale = false;
-}
-
-static void on_syscache_invalidation(Datum arg, int cacheid, uint32 hashvalue)
-{
-	cache_stale = true;
-}
-
-static void on_relcache_invalidation(Datum arg, Oid relid)
-{
-	cache_stale = true;
-}
-
-// The catalogs whose rows ruleutils prints by name (besides relations, which the relcache
-// callback covers: pg_class, pg_attribute, pg_index and pg_attrdef changes all invalidate the
-// relation), plus pg_constraint, pg_opclass/pg_cast (default operator class decisions) and
-// pg_enum (enum constants print as labels).
-static const int watched_syscaches[] = {
-	NAMESPACEOID, TYPEOID, PROCOID, OPEROID, COLLOID, CLAOID, AMOID, CONSTROID,
-	CASTSOURCETARGET, ENUMOID, TSCONFIGOID, TSDICTOID, AUTHOID, TABLESPACEOID,
-};
-
-static void register_invalidation_callbacks(void)
-{
-	static bool registered = false;
-
-	if (registered)
-		return;
-	for (size_t i = 0; i < lengthof(watched_syscaches); i++)
-		CacheRegisterSyscacheCallback(watched_syscaches[i], on_syscache_invalidation, (Datum) 0);
-	CacheRegisterRelcacheCallback(on_relcache_invalidation, (Datum) 0);
-	registered = true;
+	cache_generation = catalog_generation();
 }
 
 static void current_format(SessionFormat *format)
@@ -108,7 +76,6 @@ void deparse_cache_begin(void)
 	SessionFormat format;
 	const char *lc_monetary = locale_monetary != NULL ? locale_monetary : "";
 
-	register_invalidation_callbacks();
 	current_format(&format);
 	if (format.search_path_length > MAX_SEARCH_PATH ||
 	    memcmp(&format, &last_format, sizeof(format)) != 0 ||
@@ -127,7 +94,7 @@ static HTAB *usable_cache(void)
 {
 	HASHCTL ctl;
 
-	if (cache_stale)
+	if (cache_generation != catalog_generation())
 		empty_cache();
 	if (cache != NULL)
 		return cache;

@@ -4,13 +4,11 @@
 // alone scans pg_opclass for every index column), yet its text only changes when a catalog row
 // it reads changes or when a session setting that shapes it changes. So the whole cache is
 // dropped:
-//  * on any relcache invalidation (any relation, including its columns, indexes and defaults)
-//    and on any invalidation of the other syscaches the deparsers read (names of schemas, types,
-//    functions, operators, collations, operator classes, constraints, ...), including those
-//    caused by our own transaction and those replayed when a (sub)transaction aborts;
+//  * when catalog_generation() moved (catalog_generation.hpp says which changes move it);
 //  * when the resolved search_path or a setting that formats constants or identifiers changed
 //    since the last read_schema call (checked by deparse_cache_begin).
-// Invalidation only sets a flag; the cache is emptied at its next use, never under a caller.
+// Entries are only ever dropped at the start of a lookup, never under a caller: lookups return
+// copies.
 #pragma once
 
 extern "C" {

@@ -6,6 +6,7 @@
 // Each table is opened with AccessShareLock only while it is read, so its relcache entry and its
 // constraints cannot change under us; the lock is released right away, as catalog readers do.
 #include "pg/read_schema.hpp"
+#include "pg/catalog_generation.hpp"
 #include "pg/deparse_cache.hpp"
 #include "pg/warm_memory.hpp"
 
@@ -25,23 +26,23 @@ extern "C" {
 #include "nodes/pg_list.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
+#include "utils/inval.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
 }
 
 // OIDs of the ordinary and partitioned tables of a namespace (views, sequences, foreign tables
 // and the like are not part of read_schema's output).
-static List *tables_in_namespace(Oid namespace_oid)
+static List *scan_tables_in_namespace(Oid namespace_oid)
 {
 	List *tables = NIL;
 	Relation pg_class = table_open(RelationRelationId, AccessShareLock);
 	TableScanDesc scan;
 	HeapTuple tuple;
 
-	// No catalog index leads with relnamespace, so this reads all of pg_class, which costs more
-	// than the rest of reading a small schema. Hence the plain heap scan, which tests the
-	// fixed-width fields directly: a scan key would go through generic attribute access and an
-	// fmgr call per row, and systable_getnext through a tuple slot.
+	// No catalog index leads with relnamespace, so this reads all of pg_class. A plain heap scan
+	// testing the fixed-width fields directly is the cheapest way: a scan key would go through
+	// generic attribute access and an fmgr call per row, and systable_getnext through a slot.
 	scan = table_beginscan_catalog(pg_class, 0, NULL);
 	while ((tuple = heap_getnext(scan, ForwardScanDirection)) != NULL)
 	{
@@ -52,6 +53,38 @@ static List *tables_in_namespace(Oid namespace_oid)
 	}
 	table_endscan(scan);
 	table_close(pg_class, AccessShareLock);
+	return tables;
+}
+
+// The same, remembered for the namespace read last: scanning pg_class is most of the cost of
+// reading a small schema. Any relcache invalidation (a relation created, dropped, renamed or
+// moved, in any schema) moves catalog_generation() and forgets the list.
+static List *tables_in_namespace(Oid namespace_oid)
+{
+	static Oid cached_namespace = InvalidOid;
+	static uint64 cached_generation = 0;
+	static List *cached_tables = NIL;	/* in CacheMemoryContext */
+	uint64 generation;
+	List *tables;
+	MemoryContext caller;
+
+	// Take in what other sessions committed, as the scan's lock on pg_class would.
+	AcceptInvalidationMessages();
+	generation = catalog_generation();
+	if (generation == cached_generation && namespace_oid == cached_namespace)
+		return list_copy(cached_tables);
+
+	// The generation read before the scan is stored: a change that arrives during the scan
+	// makes the next call scan again.
+	tables = scan_tables_in_namespace(namespace_oid);
+	cached_namespace = InvalidOid;	// nothing is cached until the copy below is complete
+	list_free(cached_tables);
+	cached_tables = NIL;
+	caller = MemoryContextSwitchTo(CacheMemoryContext);
+	cached_tables = list_copy(tables);
+	MemoryContextSwitchTo(caller);
+	cached_namespace = namespace_oid;
+	cached_generation = generation;
 	return tables;
 }
 
