@@ -1,10 +1,12 @@
 // pgshift.read_schema(schema name) -> jsonb: a snapshot of a schema's tables, columns, keys,
 // indexes and constraints, in the shape of pgroll's read_schema (docs/design.md, "read_schema
 // JSON"). It reads the system catalogs directly (relcache, syscache, catalog scans) instead of
-// running SQL, which makes it about ten times faster than pgroll's PL/pgSQL version.
+// running SQL, and caches what is expensive to find (the schema's table list, deparsed
+// definitions) until the catalogs change: an order of magnitude faster than pgroll's PL/pgSQL
+// version (bench/README.md).
 //
-// Each table is opened with AccessShareLock only while it is read, so its relcache entry and its
-// constraints cannot change under us; the lock is released right away, as catalog readers do.
+// Each table is opened with AccessShareLock while it is read, so DDL that changes its definition
+// waits for us (and we for it); the lock is released right away, as catalog readers do.
 #include "pg/read_schema.hpp"
 #include "pg/catalog_generation.hpp"
 #include "pg/deparse_cache.hpp"

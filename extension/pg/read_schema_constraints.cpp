@@ -29,6 +29,8 @@ static int16 *constraint_attnums(TableReader *t, HeapTuple tuple, AttrNumber col
 	if (isnull)
 		return NULL;
 	array = DatumGetArrayTypeP(datum);
+	if (ARR_NDIM(array) == 0)
+		return NULL;
 	if (ARR_NDIM(array) != 1 || ARR_HASNULL(array) || ARR_ELEMTYPE(array) != INT2OID)
 		elog(ERROR, "pg_constraint column %d is not a 1-D smallint array", column);
 	*count = ARR_DIMS(array)[0];
