@@ -71,7 +71,9 @@ static void current_format(SessionFormat *format)
 	format->timezone = session_timezone;
 }
 
-void deparse_cache_begin(void)
+static uint64 format_generation = 1;
+
+uint64 deparse_cache_begin(void)
 {
 	SessionFormat format;
 	const char *lc_monetary = locale_monetary != NULL ? locale_monetary : "";
@@ -82,11 +84,13 @@ void deparse_cache_begin(void)
 	    last_lc_monetary == NULL || strcmp(lc_monetary, last_lc_monetary) != 0)
 	{
 		empty_cache();
+		format_generation++;
 		last_format = format;
 		if (last_lc_monetary != NULL)
 			pfree(last_lc_monetary);
 		last_lc_monetary = MemoryContextStrdup(TopMemoryContext, lc_monetary);
 	}
+	return format_generation;
 }
 
 // The hash table, created on first use after being emptied; NULL when it cannot be used.

@@ -33,7 +33,8 @@ enum
 };
 
 // Start of a read_schema call: empties the cache if the session's formatting state changed.
-void deparse_cache_begin(void);
+// Returns a counter that moves whenever it did.
+uint64 deparse_cache_begin(void);
 
 // The cached text for key, as a palloc'd copy in the current memory context, or NULL on a miss.
 // node_string, when not NULL, must match the one stored with the entry (expressions are keyed

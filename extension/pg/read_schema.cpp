@@ -10,6 +10,7 @@
 #include "pg/read_schema.hpp"
 #include "pg/catalog_generation.hpp"
 #include "pg/deparse_cache.hpp"
+#include "pg/result_cache.hpp"
 #include "pg/warm_memory.hpp"
 
 extern "C" {
@@ -59,25 +60,20 @@ static List *scan_tables_in_namespace(Oid namespace_oid)
 }
 
 // The same, remembered for the namespace read last: scanning pg_class is most of the cost of
-// reading a small schema. Any relcache invalidation (a relation created, dropped, renamed or
-// moved, in any schema) moves catalog_generation() and forgets the list.
-static List *tables_in_namespace(Oid namespace_oid)
+// reading a small schema. generation is catalog_generation() at the start of the call; any
+// relcache invalidation (a relation created, dropped, renamed or moved, in any schema) moves it
+// and so forgets the list.
+static List *tables_in_namespace(Oid namespace_oid, uint64 generation)
 {
 	static Oid cached_namespace = InvalidOid;
 	static uint64 cached_generation = 0;
 	static List *cached_tables = NIL;	/* in CacheMemoryContext */
-	uint64 generation;
 	List *tables;
 	MemoryContext caller;
 
-	// Take in what other sessions committed, as the scan's lock on pg_class would.
-	AcceptInvalidationMessages();
-	generation = catalog_generation();
 	if (generation == cached_generation && namespace_oid == cached_namespace)
 		return list_copy(cached_tables);
 
-	// The generation read before the scan is stored: a change that arrives during the scan
-	// makes the next call scan again.
 	tables = scan_tables_in_namespace(namespace_oid);
 	cached_namespace = InvalidOid;	// nothing is cached until the copy below is complete
 	list_free(cached_tables);
@@ -86,39 +82,79 @@ static List *tables_in_namespace(Oid namespace_oid)
 	cached_tables = list_copy(tables);
 	MemoryContextSwitchTo(caller);
 	cached_namespace = namespace_oid;
-	cached_generation = generation;
+	cached_generation = generation;	// a change during the scan has moved it: next call scans
 	return tables;
 }
 
-// Comments on the table ([0]) and on its columns ([attnum]), from one pg_description scan.
+// Starts a scan of the comments on a table and on its columns (objsubid = attnum), in objsubid
+// order.
+static SysScanDesc begin_comment_scan(Relation pg_description, Oid relid)
+{
+	ScanKeyData keys[2];
+
+	ScanKeyInit(&keys[0], Anum_pg_description_objoid, BTEqualStrategyNumber, F_OIDEQ,
+	            ObjectIdGetDatum(relid));
+	ScanKeyInit(&keys[1], Anum_pg_description_classoid, BTEqualStrategyNumber, F_OIDEQ,
+	            ObjectIdGetDatum(RelationRelationId));
+	return systable_beginscan(pg_description, DescriptionObjIndexId, true, NULL, 2, keys);
+}
+
+static char *comment_text(Relation pg_description, HeapTuple tuple)
+{
+	bool isnull;
+	Datum description = heap_getattr(tuple, Anum_pg_description_description,
+	                                 RelationGetDescr(pg_description), &isnull);
+	return isnull ? NULL : TextDatumGetCString(description);
+}
+
+// Comments on the table ([0]) and on its columns ([attnum]).
 static char **read_comments(ReadSchemaContext *ctx, Relation rel)
 {
 	int natts = RelationGetNumberOfAttributes(rel);
 	char **comments = (char **) palloc0((natts + 1) * sizeof(char *));
-	TupleDesc description_desc = RelationGetDescr(ctx->pg_description);
-	ScanKeyData keys[2];
-	SysScanDesc scan;
+	SysScanDesc scan = begin_comment_scan(ctx->pg_description, RelationGetRelid(rel));
 	HeapTuple tuple;
 
-	ScanKeyInit(&keys[0], Anum_pg_description_objoid, BTEqualStrategyNumber, F_OIDEQ,
-	            ObjectIdGetDatum(RelationGetRelid(rel)));
-	ScanKeyInit(&keys[1], Anum_pg_description_classoid, BTEqualStrategyNumber, F_OIDEQ,
-	            ObjectIdGetDatum(RelationRelationId));
-	scan = systable_beginscan(ctx->pg_description, DescriptionObjIndexId, true, NULL, 2, keys);
 	while (HeapTupleIsValid(tuple = systable_getnext(scan)))
 	{
-		Form_pg_description form = (Form_pg_description) GETSTRUCT(tuple);
-		bool isnull;
-		Datum description;
-
-		if (form->objsubid < 0 || form->objsubid > natts)
-			continue;
-		description = heap_getattr(tuple, Anum_pg_description_description, description_desc, &isnull);
-		if (!isnull)
-			comments[form->objsubid] = TextDatumGetCString(description);
+		int32 objsubid = ((Form_pg_description) GETSTRUCT(tuple))->objsubid;
+		if (objsubid >= 0 && objsubid <= natts)
+			comments[objsubid] = comment_text(ctx->pg_description, tuple);
 	}
 	systable_endscan(scan);
 	return comments;
+}
+
+// Every comment on these tables and their columns, written out so that two readings compare
+// exactly (for result_cache.hpp: COMMENT sends no invalidation).
+static StringInfo all_comments(List *tables)
+{
+	StringInfo all = makeStringInfo();
+	Relation pg_description = table_open(DescriptionRelationId, AccessShareLock);
+	ListCell *lc;
+
+	foreach (lc, tables)
+	{
+		Oid relid = lfirst_oid(lc);
+		SysScanDesc scan = begin_comment_scan(pg_description, relid);
+		HeapTuple tuple;
+
+		while (HeapTupleIsValid(tuple = systable_getnext(scan)))
+		{
+			int32 objsubid = ((Form_pg_description) GETSTRUCT(tuple))->objsubid;
+			char *text = comment_text(pg_description, tuple);
+
+			if (text == NULL)
+				continue;
+			appendBinaryStringInfo(all, (const char *) &relid, sizeof(relid));
+			appendBinaryStringInfo(all, (const char *) &objsubid, sizeof(objsubid));
+			appendStringInfoString(all, text);
+			appendStringInfoChar(all, '\0');
+		}
+		systable_endscan(scan);
+	}
+	table_close(pg_description, AccessShareLock);
+	return all;
 }
 
 static void emit_table(JsonbBuilder *b, ReadSchemaContext *ctx, Oid relid)
@@ -162,10 +198,9 @@ static void emit_table(JsonbBuilder *b, ReadSchemaContext *ctx, Oid relid)
 static WarmContext build_memory = WARM_CONTEXT("pgshift read_schema result");
 static WarmContext table_memory = WARM_CONTEXT("pgshift read_schema table");
 
-static void emit_tables(JsonbBuilder *b, Oid namespace_oid)
+static void emit_tables(JsonbBuilder *b, Oid namespace_oid, List *tables)
 {
 	ReadSchemaContext ctx;
-	List *tables = tables_in_namespace(namespace_oid);
 	MemoryContext caller;
 	ListCell *lc;
 
@@ -183,32 +218,55 @@ static void emit_tables(JsonbBuilder *b, Oid namespace_oid)
 	table_close(ctx.pg_constraint, AccessShareLock);
 }
 
-extern "C" {
-
-PG_FUNCTION_INFO_V1(pgshift_read_schema);
-Datum pgshift_read_schema(PG_FUNCTION_ARGS)
+// The whole result, read from the catalogs.
+static Jsonb *build_result(const char *schema_name, Oid namespace_oid, List *tables)
 {
-	Name schema = PG_GETARG_NAME(0);
-	Oid namespace_oid = get_namespace_oid(NameStr(*schema), true);
-	MemoryContext caller;
+	MemoryContext caller = MemoryContextSwitchTo(warm_context_begin(&build_memory));
 	JsonbBuilder b;
 	Jsonb *result;
 
-	deparse_cache_begin();
-	caller = MemoryContextSwitchTo(warm_context_begin(&build_memory));
 	jb_init(&b);
 	jb_begin_object(&b);
-	jb_string_field(&b, "name", NameStr(*schema));
+	jb_string_field(&b, "name", schema_name);
 	jb_field(&b, "tables");
 	jb_begin_object(&b);
-	if (OidIsValid(namespace_oid))	// a missing schema reads as an empty one
-		emit_tables(&b, namespace_oid);
+	emit_tables(&b, namespace_oid, tables);
 	jb_end_object(&b);
 	jb_end_object(&b);
 
 	MemoryContextSwitchTo(caller);
 	result = jb_finish(&b);		// serialized into the caller's memory
 	warm_context_reset(&build_memory);
+	return result;
+}
+
+extern "C" {
+
+PG_FUNCTION_INFO_V1(pgshift_read_schema);
+Datum pgshift_read_schema(PG_FUNCTION_ARGS)
+{
+	Name schema = PG_GETARG_NAME(0);
+	ResultKey key;
+	List *tables = NIL;
+	Jsonb *result;
+
+	// Take in what other sessions committed (as locking pg_class for a scan would), then note
+	// the generation that everything read from here on is checked against.
+	AcceptInvalidationMessages();
+	key.catalog_generation = catalog_generation();
+	key.format_generation = deparse_cache_begin();
+	key.schema_name = NameStr(*schema);
+	key.namespace_oid = get_namespace_oid(NameStr(*schema), true);
+	if (OidIsValid(key.namespace_oid))	// a missing schema reads as an empty one
+		tables = tables_in_namespace(key.namespace_oid, key.catalog_generation);
+	key.comments = all_comments(tables);
+
+	result = result_cache_get(&key);
+	if (result == NULL)
+	{
+		result = build_result(NameStr(*schema), key.namespace_oid, tables);
+		result_cache_put(&key, result);
+	}
 	PG_RETURN_JSONB_P(result);
 }
 
