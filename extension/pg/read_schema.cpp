@@ -1,9 +1,9 @@
 // pgshift.read_schema(schema name) -> jsonb: a snapshot of a schema's tables, columns, keys,
 // indexes and constraints, in the shape of pgroll's read_schema (docs/design.md, "read_schema
 // JSON"). It reads the system catalogs directly (relcache, syscache, catalog scans) instead of
-// running SQL, and caches what is expensive to find (the schema's table list, deparsed
-// definitions) until the catalogs change: an order of magnitude faster than pgroll's PL/pgSQL
-// version (bench/README.md).
+// running SQL. What is expensive is kept per backend until the catalogs change: the schema's
+// table list (here), deparsed definitions (deparse_cache.hpp) and the last result
+// (result_cache.hpp). bench/README.md has the figures.
 //
 // Each table is opened with AccessShareLock while it is read, so DDL that changes its definition
 // waits for us (and we for it); the lock is released right away, as catalog readers do.
