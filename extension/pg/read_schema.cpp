@@ -15,6 +15,7 @@
 
 extern "C" {
 #include "fmgr.h"
+#include "miscadmin.h"
 #include "access/genam.h"
 #include "access/heapam.h"
 #include "access/tableam.h"
@@ -209,6 +210,7 @@ static void emit_tables(JsonbBuilder *b, Oid namespace_oid, List *tables)
 	ctx.pg_description = table_open(DescriptionRelationId, AccessShareLock);
 	foreach (lc, tables)
 	{
+		CHECK_FOR_INTERRUPTS();		// safe here: these frames own no C++ objects
 		caller = MemoryContextSwitchTo(warm_context_begin(&table_memory));
 		emit_table(b, &ctx, lfirst_oid(lc));
 		MemoryContextSwitchTo(caller);
