@@ -46,8 +46,9 @@ struct SessionFormat
 static MemoryContext cache_memory;	/* holds the table and its strings; reset to empty the cache */
 static HTAB *cache;					/* NULL when empty */
 static uint64 cache_generation;		/* catalog_generation() when the cache was last emptied */
-static SessionFormat last_format;
+static SessionFormat last_format;	/* compared bytewise, padding included: always memset first */
 static char *last_lc_monetary;		/* money constants follow lc_monetary; in TopMemoryContext */
+static uint64 format_generation = 1;	/* moves whenever the format changed */
 
 static void empty_cache(void)
 {
@@ -71,8 +72,6 @@ static void current_format(SessionFormat *format)
 	format->timezone = session_timezone;
 }
 
-static uint64 format_generation = 1;
-
 uint64 deparse_cache_begin(void)
 {
 	SessionFormat format;
@@ -85,7 +84,7 @@ uint64 deparse_cache_begin(void)
 	{
 		empty_cache();
 		format_generation++;
-		last_format = format;
+		memcpy(&last_format, &format, sizeof(format));
 		if (last_lc_monetary != NULL)
 			pfree(last_lc_monetary);
 		last_lc_monetary = MemoryContextStrdup(TopMemoryContext, lc_monetary);
@@ -93,7 +92,7 @@ uint64 deparse_cache_begin(void)
 	return format_generation;
 }
 
-// The hash table, created on first use after being emptied; NULL when it cannot be used.
+// The hash table, emptied first if the catalogs changed, and created on first use.
 static HTAB *usable_cache(void)
 {
 	HASHCTL ctl;
