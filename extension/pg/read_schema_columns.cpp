@@ -121,7 +121,7 @@ static void emit_enum_values(JsonbBuilder *b, Oid enum_type)
 		members[i] = &list->members[i]->tuple;
 	qsort(members, list->n_members, sizeof(HeapTuple), compare_enum_sort_order);
 
-	jb_key(b, "enumvalues");
+	jb_field(b, "enumvalues");
 	jb_begin_array(b);
 	for (int i = 0; i < list->n_members; i++)
 		jb_string(b, NameStr(((Form_pg_enum) GETSTRUCT(members[i]))->enumlabel));
@@ -140,18 +140,16 @@ static const char *default_node_string(TupleDesc desc, AttrNumber attnum)
 	return NULL;
 }
 
-// A generated column's expression goes to "generated"; pgroll reports no default for it.
-static void emit_default_or_generated(JsonbBuilder *b, TableReader *t, Form_pg_attribute attr)
+// The deparsed default expression, or a generated column's expression; NULL when none.
+// (pgroll reports no default for a generated column; pgshift reports it as "generated".)
+static char *default_expression(TableReader *t, Form_pg_attribute attr)
 {
 	const char *node_string;
 
 	if (!attr->atthasdef)
-		return;
+		return NULL;
 	node_string = default_node_string(RelationGetDescr(t->rel), attr->attnum);
-	if (node_string == NULL)
-		return;
-	jb_string_field(b, attr->attgenerated ? "generated" : "default",
-	                deparse_node_string(node_string, RelationGetRelid(t->rel)));
+	return node_string != NULL ? deparse_node_string(node_string, RelationGetRelid(t->rel)) : NULL;
 }
 
 static void emit_column(JsonbBuilder *b, TableReader *t, Form_pg_attribute attr)
@@ -164,19 +162,23 @@ static void emit_column(JsonbBuilder *b, TableReader *t, Form_pg_attribute attr)
 		elog(ERROR, "cache lookup failed for type %u", attr->atttypid);
 	type = (Form_pg_type) GETSTRUCT(type_tuple);
 
+	// In jsonb's key order (see jsonb_builder.hpp).
 	jb_key(b, name);
 	jb_begin_object(b);
 	jb_string_field(b, "name", name);
 	jb_string_field(b, "type", column_type_name(attr, type));
 	jb_int_field(b, "attnum", attr->attnum);
-	emit_default_or_generated(b, t, attr);
-	jb_bool_field(b, "nullable", !(attr->attnotnull || is_not_null_domain(type)));
 	jb_bool_field(b, "unique", t->unique_column[attr->attnum]);
 	jb_string_field(b, "comment", t->comments[attr->attnum]);
+	if (!attr->attgenerated)
+		jb_string_field(b, "default", default_expression(t, attr));
+	jb_string_field(b, "identity", identity_kind(attr->attidentity));
+	jb_bool_field(b, "nullable", !(attr->attnotnull || is_not_null_domain(type)));
+	if (attr->attgenerated)
+		jb_string_field(b, "generated", default_expression(t, attr));
 	if (type->typtype == TYPTYPE_ENUM)
 		emit_enum_values(b, attr->atttypid);
 	jb_string_field(b, "postgrestype", postgres_type_kind(type->typtype));
-	jb_string_field(b, "identity", identity_kind(attr->attidentity));
 	jb_end_object(b);
 
 	ReleaseSysCache(type_tuple);
@@ -187,7 +189,7 @@ void emit_columns(JsonbBuilder *b, TableReader *t)
 {
 	TupleDesc desc = RelationGetDescr(t->rel);
 
-	jb_key(b, "columns");
+	jb_field(b, "columns");
 	jb_begin_object(b);
 	for (int i = 0; i < desc->natts; i++)
 	{

@@ -16,15 +16,6 @@ extern "C" {
 #include "utils/syscache.h"
 }
 
-// The table's constraints, grouped by the output section they go to (copies of the tuples).
-struct ConstraintGroups
-{
-	List *checks;
-	List *uniques;
-	List *exclusions;
-	List *foreign_keys;
-};
-
 typedef void (*ConstraintWriter)(JsonbBuilder *b, TableReader *t, HeapTuple constraint);
 
 // The attribute numbers in an int2[] column of pg_constraint (conkey, confkey).
@@ -38,6 +29,8 @@ static int16 *constraint_attnums(TableReader *t, HeapTuple tuple, AttrNumber col
 	if (isnull)
 		return NULL;
 	array = DatumGetArrayTypeP(datum);
+	if (ARR_NDIM(array) == 0)
+		return NULL;
 	if (ARR_NDIM(array) != 1 || ARR_HASNULL(array) || ARR_ELEMTYPE(array) != INT2OID)
 		elog(ERROR, "pg_constraint column %d is not a 1-D smallint array", column);
 	*count = ARR_DIMS(array)[0];
@@ -51,15 +44,16 @@ static void emit_key_columns(JsonbBuilder *b, TableReader *t, HeapTuple tuple)
 	emit_column_names(b, t, attnums, count);
 }
 
+// Each writer writes its fields in jsonb's key order (see jsonb_builder.hpp).
 static void emit_check(JsonbBuilder *b, TableReader *t, HeapTuple tuple)
 {
 	Form_pg_constraint con = (Form_pg_constraint) GETSTRUCT(tuple);
 
 	jb_string_field(b, "name", NameStr(con->conname));
-	jb_key(b, "columns");
+	jb_field(b, "columns");
 	emit_key_columns(b, t, tuple);
-	jb_string_field(b, "definition", deparse_constraint(con->oid));
 	jb_bool_field(b, "noInherit", con->connoinherit);
+	jb_string_field(b, "definition", deparse_constraint(con->oid));
 }
 
 static void emit_unique(JsonbBuilder *b, TableReader *t, HeapTuple tuple)
@@ -67,7 +61,7 @@ static void emit_unique(JsonbBuilder *b, TableReader *t, HeapTuple tuple)
 	Form_pg_constraint con = (Form_pg_constraint) GETSTRUCT(tuple);
 
 	jb_string_field(b, "name", NameStr(con->conname));
-	jb_key(b, "columns");
+	jb_field(b, "columns");
 	emit_key_columns(b, t, tuple);
 }
 
@@ -79,11 +73,11 @@ static void emit_exclusion(JsonbBuilder *b, TableReader *t, HeapTuple tuple)
 
 	read_index_method_and_predicate(con->conindid, con->conrelid, &method, &predicate);
 	jb_string_field(b, "name", NameStr(con->conname));
-	jb_key(b, "columns");
-	emit_key_columns(b, t, tuple);
-	jb_string_field(b, "definition", deparse_constraint(con->oid));
-	jb_string_field(b, "predicate", predicate);
 	jb_string_field(b, "method", method);
+	jb_field(b, "columns");
+	emit_key_columns(b, t, tuple);
+	jb_string_field(b, "predicate", predicate);
+	jb_string_field(b, "definition", deparse_constraint(con->oid));
 }
 
 static const char *match_type_name(char match_type)
@@ -146,17 +140,17 @@ static void emit_foreign_key(JsonbBuilder *b, TableReader *t, HeapTuple tuple)
 	Form_pg_constraint con = (Form_pg_constraint) GETSTRUCT(tuple);
 
 	jb_string_field(b, "name", NameStr(con->conname));
-	jb_key(b, "columns");
+	jb_field(b, "columns");
 	emit_key_columns(b, t, tuple);
-	jb_string_field(b, "referencedTable", referenced_table_name(t, con->confrelid));
-	jb_key(b, "referencedColumns");
-	emit_referenced_columns(b, t, tuple, con->confrelid);
-	jb_string_field(b, "matchType", match_type_name(con->confmatchtype));
 	jb_string_field(b, "onDelete", fk_action_name(con->confdeltype));
 	jb_string_field(b, "onUpdate", fk_action_name(con->confupdtype));
+	jb_string_field(b, "matchType", match_type_name(con->confmatchtype));
 	jb_bool_field(b, "deferrable", con->condeferrable);
-	jb_bool_field(b, "initiallyDeferred", con->condeferred);
 	jb_string_field(b, "definition", deparse_constraint(con->oid));
+	jb_string_field(b, "referencedTable", referenced_table_name(t, con->confrelid));
+	jb_bool_field(b, "initiallyDeferred", con->condeferred);
+	jb_field(b, "referencedColumns");
+	emit_referenced_columns(b, t, tuple, con->confrelid);
 }
 
 // When the referenced table is partitioned, PostgreSQL adds one internal FK row per referenced
@@ -178,18 +172,9 @@ static bool is_internal_fk_clone(Form_pg_constraint con)
 	return same_table;
 }
 
-// A unique constraint on exactly one column makes that column unique.
-static void mark_unique_column(TableReader *t, HeapTuple tuple)
+void collect_constraints(TableReader *t)
 {
-	int count;
-	int16 *attnums = constraint_attnums(t, tuple, Anum_pg_constraint_conkey, &count);
-
-	if (count == 1 && attnums[0] > 0 && attnums[0] <= RelationGetNumberOfAttributes(t->rel))
-		t->unique_column[attnums[0]] = true;
-}
-
-static void collect_constraints(TableReader *t, ConstraintGroups *groups)
-{
+	ConstraintGroups *groups = &t->constraints;
 	ScanKeyData key;
 	SysScanDesc scan;
 	HeapTuple tuple;
@@ -221,13 +206,28 @@ static void collect_constraints(TableReader *t, ConstraintGroups *groups)
 	systable_endscan(scan);
 }
 
+// A unique constraint on exactly one column makes that column unique.
+void mark_columns_unique_by_constraint(TableReader *t)
+{
+	ListCell *lc;
+
+	foreach (lc, t->constraints.uniques)
+	{
+		int count;
+		int16 *attnums = constraint_attnums(t, (HeapTuple) lfirst(lc), Anum_pg_constraint_conkey,
+		                                    &count);
+		if (count == 1 && attnums[0] > 0 && attnums[0] <= RelationGetNumberOfAttributes(t->rel))
+			t->unique_column[attnums[0]] = true;
+	}
+}
+
 // "key": {"<name>": {...}, ...}; always present, {} when the group is empty.
-static void emit_group(JsonbBuilder *b, TableReader *t, const char *key, List *constraints,
+static void emit_group(JsonbBuilder *b, TableReader *t, const char *literal_key, List *constraints,
                        ConstraintWriter write)
 {
 	ListCell *lc;
 
-	jb_key(b, key);
+	jb_field(b, literal_key);
 	jb_begin_object(b);
 	foreach (lc, constraints)
 	{
@@ -240,16 +240,22 @@ static void emit_group(JsonbBuilder *b, TableReader *t, const char *key, List *c
 	jb_end_object(b);
 }
 
-void emit_constraints(JsonbBuilder *b, TableReader *t)
+void emit_foreign_keys(JsonbBuilder *b, TableReader *t)
 {
-	ConstraintGroups groups;
-	ListCell *lc;
+	emit_group(b, t, "foreignKeys", t->constraints.foreign_keys, emit_foreign_key);
+}
 
-	collect_constraints(t, &groups);
-	emit_group(b, t, "checkConstraints", groups.checks, emit_check);
-	emit_group(b, t, "uniqueConstraints", groups.uniques, emit_unique);
-	emit_group(b, t, "excludeConstraints", groups.exclusions, emit_exclusion);
-	emit_group(b, t, "foreignKeys", groups.foreign_keys, emit_foreign_key);
-	foreach (lc, groups.uniques)
-		mark_unique_column(t, (HeapTuple) lfirst(lc));
+void emit_check_constraints(JsonbBuilder *b, TableReader *t)
+{
+	emit_group(b, t, "checkConstraints", t->constraints.checks, emit_check);
+}
+
+void emit_unique_constraints(JsonbBuilder *b, TableReader *t)
+{
+	emit_group(b, t, "uniqueConstraints", t->constraints.uniques, emit_unique);
+}
+
+void emit_exclusion_constraints(JsonbBuilder *b, TableReader *t)
+{
+	emit_group(b, t, "excludeConstraints", t->constraints.exclusions, emit_exclusion);
 }

@@ -1,10 +1,15 @@
-// Calls PostgreSQL's SQL-level deparsers directly (no SPI): the same C functions that
-// pg_get_expr(), pg_get_indexdef() and pg_get_constraintdef() run, so the text matches what
-// pgroll's PL/pgSQL read_schema produces. These functions return SQL NULL for an object that
-// disappeared, which DirectFunctionCall would turn into an error, hence the small caller below.
+// Deparsed SQL text for read_schema, from PostgreSQL's SQL-level deparsers called directly (no
+// SPI): the same C functions that pg_get_expr(), pg_get_indexdef() and pg_get_constraintdef()
+// run, so the text matches what pgroll's PL/pgSQL read_schema produces. Results are cached across
+// calls (deparse_cache.hpp says when the cache is dropped).
+//
+// The deparsers return SQL NULL for an object that disappeared meanwhile, which DirectFunctionCall
+// would turn into an error; call_text_function handles that, and NULL is never cached.
 #include "pg/read_schema.hpp"
+#include "pg/deparse_cache.hpp"
 
 extern "C" {
+#include "common/hashfn.h"
 #include "fmgr.h"
 #include "utils/builtins.h"
 #include "utils/fmgrprotos.h"
@@ -29,29 +34,58 @@ static char *call_text_function(PGFunction fn, int nargs, Datum arg0, Datum arg1
 	return TextDatumGetCString(result);
 }
 
-char *deparse_expression_of(Datum node_text, Oid relid)
+static DeparseKey make_key(int32 kind, Oid object, int32 detail)
 {
-	return call_text_function(pg_get_expr, 2, node_text, ObjectIdGetDatum(relid), 0);
+	DeparseKey key;
+	key.kind = kind;
+	key.object = object;
+	key.detail = detail;
+	return key;
+}
+
+// Looks key up in the cache, or calls fn and remembers its answer.
+static char *cached_call(DeparseKey key, const char *node_string, PGFunction fn, int nargs,
+                         Datum arg0, Datum arg1, Datum arg2)
+{
+	char *text = deparse_cache_get(&key, node_string);
+
+	if (text != NULL)
+		return text;
+	text = call_text_function(fn, nargs, arg0, arg1, arg2);
+	if (text != NULL)
+		deparse_cache_put(&key, node_string, text);
+	return text;
 }
 
 char *deparse_node_string(const char *node_string, Oid relid)
 {
-	return deparse_expression_of(CStringGetTextDatum(node_string), relid);
+	int32 hash = (int32) hash_bytes((const unsigned char *) node_string, (int) strlen(node_string));
+
+	return cached_call(make_key(DEPARSE_EXPRESSION, relid, hash), node_string, pg_get_expr, 2,
+	                   CStringGetTextDatum(node_string), ObjectIdGetDatum(relid), 0);
+}
+
+char *deparse_expression_of(Datum node_text, Oid relid)
+{
+	return deparse_node_string(TextDatumGetCString(node_text), relid);
 }
 
 char *deparse_index(Oid index_oid)
 {
-	return call_text_function(pg_get_indexdef, 1, ObjectIdGetDatum(index_oid), 0, 0);
+	return cached_call(make_key(DEPARSE_INDEX, index_oid, 0), NULL, pg_get_indexdef, 1,
+	                   ObjectIdGetDatum(index_oid), 0, 0);
 }
 
 // One column of an index: its name quoted as needed, or its expression.
 char *deparse_index_column(Oid index_oid, int column_number)
 {
-	return call_text_function(pg_get_indexdef_ext, 3, ObjectIdGetDatum(index_oid),
-	                          Int32GetDatum(column_number), BoolGetDatum(false));
+	return cached_call(make_key(DEPARSE_INDEX_COLUMN, index_oid, column_number), NULL,
+	                   pg_get_indexdef_ext, 3, ObjectIdGetDatum(index_oid),
+	                   Int32GetDatum(column_number), BoolGetDatum(false));
 }
 
 char *deparse_constraint(Oid constraint_oid)
 {
-	return call_text_function(pg_get_constraintdef, 1, ObjectIdGetDatum(constraint_oid), 0, 0);
+	return cached_call(make_key(DEPARSE_CONSTRAINT, constraint_oid, 0), NULL,
+	                   pg_get_constraintdef, 1, ObjectIdGetDatum(constraint_oid), 0, 0);
 }

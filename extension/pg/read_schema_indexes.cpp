@@ -1,4 +1,4 @@
-// read_schema: "primaryKey" and "indexes" of a table, from its relcache index list and the
+// read_schema: "indexes" and "primaryKey" of a table, from its relcache index list and the
 // pg_index / pg_class syscaches.
 #include "pg/read_schema.hpp"
 
@@ -10,23 +10,27 @@ extern "C" {
 #include "utils/syscache.h"
 }
 
-// The primary key's key columns in index order; [] when the table has none.
-void emit_primary_key(JsonbBuilder *b, TableReader *t)
+// A unique index on exactly one key column makes that column unique (partial ones included, as
+// in pgroll; INCLUDE columns do not count).
+void mark_columns_unique_by_index(TableReader *t)
 {
-	Oid pk_index = RelationGetPrimaryKeyIndex(t->rel);
-	HeapTuple tuple;
+	ListCell *lc;
 
-	jb_key(b, "primaryKey");
-	if (!OidIsValid(pk_index) ||
-	    !HeapTupleIsValid(tuple = SearchSysCache1(INDEXRELID, ObjectIdGetDatum(pk_index))))
+	foreach (lc, t->indexes)
 	{
-		jb_begin_array(b);
-		jb_end_array(b);
-		return;
+		HeapTuple tuple = SearchSysCache1(INDEXRELID, ObjectIdGetDatum(lfirst_oid(lc)));
+		Form_pg_index index;
+		AttrNumber attnum;
+
+		if (!HeapTupleIsValid(tuple))
+			continue;
+		index = (Form_pg_index) GETSTRUCT(tuple);
+		attnum = index->indkey.values[0];
+		if (index->indisunique && index->indnkeyatts == 1 && attnum > 0 &&
+		    attnum <= RelationGetNumberOfAttributes(t->rel))
+			t->unique_column[attnum] = true;
+		ReleaseSysCache(tuple);
 	}
-	Form_pg_index index = (Form_pg_index) GETSTRUCT(tuple);
-	emit_column_names(b, t, index->indkey.values, index->indnkeyatts);
-	ReleaseSysCache(tuple);
 }
 
 // All columns of the index (key and INCLUDE ones) in index order: a column's name, or the
@@ -58,19 +62,6 @@ static char *index_predicate(HeapTuple index_tuple, Oid relid)
 	return isnull ? NULL : deparse_expression_of(predicate, relid);
 }
 
-// A unique index on exactly one column makes that column unique (partial ones included, as in
-// pgroll); INCLUDE columns do not count.
-static void mark_unique_column(TableReader *t, Form_pg_index index)
-{
-	AttrNumber attnum;
-
-	if (!index->indisunique || index->indnkeyatts != 1)
-		return;
-	attnum = index->indkey.values[0];
-	if (attnum > 0 && attnum <= RelationGetNumberOfAttributes(t->rel))
-		t->unique_column[attnum] = true;
-}
-
 static void emit_index(JsonbBuilder *b, TableReader *t, Oid index_oid)
 {
 	HeapTuple index_tuple = SearchSysCache1(INDEXRELID, ObjectIdGetDatum(index_oid));
@@ -93,35 +84,53 @@ static void emit_index(JsonbBuilder *b, TableReader *t, Oid index_oid)
 	index = (Form_pg_index) GETSTRUCT(index_tuple);
 	index_class = (Form_pg_class) GETSTRUCT(class_tuple);
 
+	// In jsonb's key order (see jsonb_builder.hpp).
 	jb_key(b, NameStr(index_class->relname));
 	jb_begin_object(b);
 	jb_string_field(b, "name", NameStr(index_class->relname));
-	jb_bool_field(b, "unique", index->indisunique);
-	jb_bool_field(b, "exclusion", index->indisexclusion);
-	jb_bool_field(b, "primary", index->indisprimary);
-	jb_key(b, "columns");
-	emit_index_columns(b, t, index_oid, index);
-	jb_string_field(b, "predicate", index_predicate(index_tuple, RelationGetRelid(t->rel)));
 	jb_string_field(b, "method", get_am_name(index_class->relam));
+	jb_bool_field(b, "unique", index->indisunique);
+	jb_field(b, "columns");
+	emit_index_columns(b, t, index_oid, index);
+	jb_bool_field(b, "primary", index->indisprimary);
+	jb_bool_field(b, "exclusion", index->indisexclusion);
+	jb_string_field(b, "predicate", index_predicate(index_tuple, RelationGetRelid(t->rel)));
 	jb_string_field(b, "definition", definition);
 	jb_end_object(b);
 
-	mark_unique_column(t, index);
 	ReleaseSysCache(class_tuple);
 	ReleaseSysCache(index_tuple);
 }
 
+// All indexes of the table, the primary key's and those behind constraints included.
 void emit_indexes(JsonbBuilder *b, TableReader *t)
 {
-	List *indexes = RelationGetIndexList(t->rel);	// a copy, ours to free
 	ListCell *lc;
 
-	jb_key(b, "indexes");
+	jb_field(b, "indexes");
 	jb_begin_object(b);
-	foreach (lc, indexes)
+	foreach (lc, t->indexes)
 		emit_index(b, t, lfirst_oid(lc));
 	jb_end_object(b);
-	list_free(indexes);
+}
+
+// The primary key's key columns in index order; [] when the table has none.
+void emit_primary_key(JsonbBuilder *b, TableReader *t)
+{
+	Oid pk_index = RelationGetPrimaryKeyIndex(t->rel);
+	HeapTuple tuple;
+
+	jb_field(b, "primaryKey");
+	if (!OidIsValid(pk_index) ||
+	    !HeapTupleIsValid(tuple = SearchSysCache1(INDEXRELID, ObjectIdGetDatum(pk_index))))
+	{
+		jb_begin_array(b);
+		jb_end_array(b);
+		return;
+	}
+	Form_pg_index index = (Form_pg_index) GETSTRUCT(tuple);
+	emit_column_names(b, t, index->indkey.values, index->indnkeyatts);
+	ReleaseSysCache(tuple);
 }
 
 void read_index_method_and_predicate(Oid index_oid, Oid relid, char **method, char **predicate)
