@@ -51,9 +51,9 @@ q -c "SELECT pgshift.read_schema('one'), pgshift.read_schema('wide')" >/dev/null
 
 # Each psql is a new backend, so each timed statement includes the backend's first call, which
 # finds read_schema's per-backend caches (table list, deparsed definitions) empty.
-timing_rate() {	# function schema calls -> calls/s by psql's \timing
+timing_rate() {	# function schema calls [setting] -> calls/s by psql's \timing
   local ms
-  ms=$(q -c '\timing on' -c "SELECT $1('$2') FROM generate_series(1,$3)" -o /dev/null |
+  ms=$(q -c "${4:-SELECT 1}" -c '\timing on' -c "SELECT $1('$2') FROM generate_series(1,$3)" -o /dev/null |
        sed -n 's/^Time: \([0-9.]*\) ms.*/\1/p')
   python3 -c "import sys; print(f'{$3 / ($ms / 1000):.0f}')"
 }
@@ -69,6 +69,11 @@ report() {	# label function one-table-calls 100-table-calls
        "100-table $(printing_rate "$2" wide "$4") calls/s"
 }
 report pgshift pgshift.read_schema "$ONE_CALLS" "$WIDE_CALLS"
+# Every call rebuilding its result (the deparsed-definition cache still helps): what read_schema
+# costs when the schema changes between calls.
+no_cache="SET pgshift.read_schema_result_cache = off"
+echo "read_schema one-table  pgshift, result cache off: $(timing_rate pgshift.read_schema one "$ONE_CALLS" "$no_cache") calls/s"
+echo "read_schema 100-table pgshift, result cache off: $(timing_rate pgshift.read_schema wide "$WIDE_CALLS" "$no_cache") calls/s"
 [ -n "$PGROLL_GIT" ] && report "pgroll-plpgsql" pgroll.read_schema 5000 20
 
 # The first call of a session, which is what a CLI run that connects, calls start() once and

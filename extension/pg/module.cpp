@@ -1,10 +1,12 @@
 // The library's module block, _PG_init, and pgshift.version(): what the CLI checks its own version against.
 #include "pg/dual_write_trigger.hpp"
+#include "pg/result_cache.hpp"
 
 extern "C" {
 #include "postgres.h"
 #include "fmgr.h"
 #include "utils/builtins.h"
+#include "utils/guc.h"
 
 PG_MODULE_MAGIC;
 
@@ -15,6 +17,8 @@ PG_FUNCTION_INFO_V1(pgshift_version);
 extern "C" void _PG_init(void)
 {
 	register_dual_write_invalidation();
+	define_read_schema_settings();
+	MarkGUCPrefixReserved("pgshift");
 }
 
 extern "C" Datum pgshift_version(PG_FUNCTION_ARGS)

@@ -263,11 +263,12 @@ Datum pgshift_read_schema(PG_FUNCTION_ARGS)
 		tables = tables_in_namespace(key.namespace_oid, key.catalog_generation);
 	key.comments = all_comments(tables);
 
-	result = result_cache_get(&key);
+	result = read_schema_result_cache ? result_cache_get(&key) : NULL;
 	if (result == NULL)
 	{
 		result = build_result(NameStr(*schema), key.namespace_oid, tables);
-		result_cache_put(&key, result);
+		if (read_schema_result_cache)
+			result_cache_put(&key, result);
 	}
 	PG_RETURN_JSONB_P(result);
 }

@@ -2,6 +2,7 @@
 #include "pg/result_cache.hpp"
 
 extern "C" {
+#include "utils/guc.h"
 #include "utils/memutils.h"
 }
 
@@ -57,4 +58,13 @@ void result_cache_put(const ResultKey *key, const Jsonb *result)
 	memcpy(cached_result, result, VARSIZE(result));
 	MemoryContextSwitchTo(caller);
 	cached = true;
+}
+
+bool read_schema_result_cache = true;
+
+void define_read_schema_settings(void)
+{
+	DefineCustomBoolVariable("pgshift.read_schema_result_cache",
+	                         "Lets read_schema() return its last result again while nothing it depends on changed.",
+	                         NULL, &read_schema_result_cache, true, PGC_USERSET, 0, NULL, NULL, NULL);
 }

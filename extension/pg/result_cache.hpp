@@ -12,6 +12,11 @@
 //    scan per table) and compared.
 #pragma once
 
+// pgshift.read_schema_result_cache: whether read_schema() may return its last result again when
+// nothing it depends on changed (on by default; the benchmark measures both ways).
+extern bool read_schema_result_cache;
+void define_read_schema_settings(void);
+
 extern "C" {
 #include "postgres.h"
 #include "lib/stringinfo.h"
