@@ -149,6 +149,11 @@ CREATE FUNCTION pgshift.version_schema_sql(schema name, version_schema name, cur
 COMMENT ON FUNCTION pgshift.version_schema_sql(name, name, jsonb, jsonb) IS
     'pgshift: the statements that create a version schema with one view per table';
 
+CREATE FUNCTION pgshift._check_dual_write(table_name regclass) RETURNS boolean
+    AS 'MODULE_PATHNAME', 'pgshift_check_dual_write' LANGUAGE C STRICT;
+COMMENT ON FUNCTION pgshift._check_dual_write(regclass) IS
+    'pgshift internal: compiles a table''s dual-write trigger, raising any error of its up/down expressions';
+
 CREATE FUNCTION pgshift.dual_write() RETURNS trigger
     AS 'MODULE_PATHNAME', 'pgshift_dual_write' LANGUAGE C;
 COMMENT ON FUNCTION pgshift.dual_write() IS
@@ -458,3 +463,32 @@ BEGIN
 END $$;
 COMMENT ON FUNCTION pgshift.baseline(name, text) IS
     'pgshift: records the current schema as the starting point of its history';
+
+-- A procedure, not a function: it commits between polls, so that it holds no snapshot a concurrent
+-- index build of the worker would have to wait for. (Hence also no SET clause.)
+CREATE PROCEDURE pgshift.wait_for_jobs(schema name, timeout_seconds double precision DEFAULT 600)
+    LANGUAGE plpgsql AS $$
+DECLARE
+    deadline timestamptz := clock_timestamp() + make_interval(secs => timeout_seconds);
+    failure text;
+BEGIN
+    LOOP
+        SELECT format('job %s of migration "%s" failed: %s', j.step, j.migration, j.error) INTO failure
+          FROM pgshift.jobs j WHERE j.schema = wait_for_jobs.schema AND j.state = 'failed' LIMIT 1;
+        IF failure IS NOT NULL THEN
+            RAISE EXCEPTION '%', failure USING ERRCODE = '55000';
+        END IF;
+        EXIT WHEN pgshift.jobs_pending(schema) = 0;
+        IF pg_catalog.clock_timestamp() > deadline THEN
+            RAISE EXCEPTION 'jobs of schema "%" still running after % s', schema, timeout_seconds USING ERRCODE = '57014';
+        END IF;
+        -- A worker lost to a server restart is started again, from its checkpoint.
+        IF NOT pgshift.worker_running(schema) THEN
+            PERFORM pgshift.backfill_resume(schema);
+        END IF;
+        COMMIT;
+        PERFORM pg_catalog.pg_sleep(0.05);
+    END LOOP;
+END $$;
+COMMENT ON PROCEDURE pgshift.wait_for_jobs(name, double precision) IS
+    'pgshift: waits until the schema''s jobs are done (CALL it outside a transaction block)';

@@ -42,6 +42,7 @@ void DualWritePlan::emit(const std::string &schema, const std::string &new_versi
 			start.push_back("CREATE TRIGGER " + quote_ident(dual_write_trigger_name) + " BEFORE INSERT OR UPDATE ON " +
 			                qualified + " FOR EACH ROW EXECUTE FUNCTION pgshift.dual_write(" +
 			                quote_literal(config.dump()) + ")");
+			start.push_back("SELECT pgshift._check_dual_write(" + quote_literal(qualified) + "::regclass)");
 			drops.push_back("DROP TRIGGER IF EXISTS " + quote_ident(dual_write_trigger_name) + " ON " + qualified);
 		}
 		if (!table.touch_column.empty())

@@ -77,8 +77,37 @@ Node *parse_one_expression(const char *expression, const char *what)
 
 }  // namespace
 
+namespace {
+CompiledColumnExpression compile(Relation rel, const char *expression, JsonbContainer *columns,
+                                 const char *target_column, const char *what);
+}
+
 CompiledColumnExpression compile_column_expression(Relation rel, const char *expression, JsonbContainer *columns,
                                                    const char *target_column, const char *what)
+{
+	// Errors name the expression they come from: `up expression "x + 1" for column "y": ...`.
+	MemoryContext caller = CurrentMemoryContext;
+	CompiledColumnExpression compiled{};
+	PG_TRY();
+	{
+		compiled = compile(rel, expression, columns, target_column, what);
+	}
+	PG_CATCH();
+	{
+		MemoryContextSwitchTo(caller);
+		ErrorData *error = CopyErrorData();
+		FlushErrorState();
+		error->message = psprintf("%s: %s", what, error->message);
+		ReThrowError(error);
+	}
+	PG_END_TRY();
+	return compiled;
+}
+
+namespace {
+
+CompiledColumnExpression compile(Relation rel, const char *expression, JsonbContainer *columns,
+                                 const char *target_column, const char *what)
 {
 	AttrNumber target = get_attnum(RelationGetRelid(rel), target_column);
 	if (target == InvalidAttrNumber)
@@ -119,3 +148,5 @@ CompiledColumnExpression compile_column_expression(Relation rel, const char *exp
 	Expr *planned = expression_planner(reinterpret_cast<Expr *>(coerced));
 	return CompiledColumnExpression{target, ExecInitExpr(planned, nullptr)};
 }
+
+}  // namespace

@@ -20,6 +20,8 @@
 
 extern "C" {
 #include "access/htup_details.h"
+#include "access/relation.h"
+#include "utils/lsyscache.h"
 #include "catalog/namespace.h"
 #include "commands/trigger.h"
 #include "executor/executor.h"
@@ -32,6 +34,7 @@ extern "C" {
 #include "utils/varlena.h"
 
 PG_FUNCTION_INFO_V1(pgshift_dual_write);
+PG_FUNCTION_INFO_V1(pgshift_check_dual_write);
 }
 
 namespace {
@@ -101,7 +104,7 @@ void compile_assignments(DualWrite *entry, Relation rel, JsonbContainer *list)
 		if (direction == nullptr || target == nullptr || expression == nullptr)
 			bad_configuration("an assignment needs direction, target and expression");
 		bool up = strcmp(direction, "up") == 0;
-		const char *what = psprintf("%s expression for column \"%s\"", up ? "up" : "down", target);
+		const char *what = psprintf("%s expression \"%s\" for column \"%s\"", up ? "up" : "down", expression, target);
 		entry->assignments[i].direction = up ? Direction::up : Direction::down;
 		entry->assignments[i].expression =
 		    compile_column_expression(rel, expression, json_container(assignment, "columns"), target, what);
@@ -247,4 +250,24 @@ extern "C" Datum pgshift_dual_write(PG_FUNCTION_ARGS)
 	DualWrite *entry = dual_write_for(data->tg_trigger, data->tg_relation);
 	Direction direction = from_new_version(entry) ? Direction::down : Direction::up;
 	return PointerGetDatum(apply_assignments(entry, data->tg_relation, tuple, direction));
+}
+
+// pgshift._check_dual_write(table regclass): compiles the table's dual-write trigger once, so that an
+// up or down expression that does not parse, names a missing column or has the wrong type fails
+// start instead of the first write.
+extern "C" Datum pgshift_check_dual_write(PG_FUNCTION_ARGS)
+{
+	Relation rel = relation_open(PG_GETARG_OID(0), AccessShareLock);
+	TriggerDesc *triggers = rel->trigdesc;
+	bool found = false;
+	for (int i = 0; triggers != nullptr && i < triggers->numtriggers; i++) {
+		Trigger *trigger = &triggers->triggers[i];
+		if (strcmp(trigger->tgname, "_pgshift_dual_write") != 0)
+			continue;
+		DualWrite *entry = compile(trigger, rel);
+		MemoryContextDelete(entry->memory);
+		found = true;
+	}
+	relation_close(rel, AccessShareLock);
+	PG_RETURN_BOOL(found);
 }
