@@ -42,6 +42,8 @@ using OperationPlanner = void (*)(const json &body, PlanningContext &context, Op
 
 void plan_create_table(const json &body, PlanningContext &context, OperationPlan &plan);
 void plan_add_column(const json &body, PlanningContext &context, OperationPlan &plan);
+void plan_rename_column(const json &body, PlanningContext &context, OperationPlan &plan);
+void plan_drop_column(const json &body, PlanningContext &context, OperationPlan &plan);
 
 // The table an operation names, or an undefined_table error.
 VirtualTable &existing_table(PlanningContext &context, const std::string &name);

@@ -15,7 +15,8 @@ namespace {
 OperationPlanner planner_for(const std::string &kind)
 {
 	static const std::map<std::string, OperationPlanner> *const planners =
-	    new std::map<std::string, OperationPlanner>{{"create_table", plan_create_table}, {"add_column", plan_add_column}};
+	    new std::map<std::string, OperationPlanner>{{"create_table", plan_create_table}, {"add_column", plan_add_column},
+	                                                {"rename_column", plan_rename_column}, {"drop_column", plan_drop_column}};
 	auto found = planners->find(kind);
 	if (found == planners->end())
 		throw Error(sqlstate::feature_not_supported, "operation \"" + kind + "\" is not supported yet");
