@@ -53,6 +53,10 @@ int main(int argc, char **argv) {
 	add_rollback(app, commands);
 	add_status(app, commands);
 	add_latest(app, commands);
+	add_migrate(app, commands);
+	add_validate(app, commands);
+	add_pull(app, commands);
+	add_baseline(app, commands);
 
 	try {
 		app.parse(argc, argv);

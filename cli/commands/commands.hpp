@@ -24,5 +24,9 @@ void add_complete(CLI::App &root, Commands &commands);
 void add_rollback(CLI::App &root, Commands &commands);
 void add_status(CLI::App &root, Commands &commands);
 void add_latest(CLI::App &root, Commands &commands);
+void add_migrate(CLI::App &root, Commands &commands);
+void add_validate(CLI::App &root, Commands &commands);
+void add_pull(CLI::App &root, Commands &commands);
+void add_baseline(CLI::App &root, Commands &commands);
 
 }  // namespace pgshift::cli

@@ -26,6 +26,12 @@ nlohmann::ordered_json call_json_function(Connection &conn, const GlobalOptions 
 	return nlohmann::ordered_json::parse(*result);
 }
 
+void print_warnings(const std::vector<std::string> &warnings) {
+	for (const std::string &warning : warnings)
+		std::cerr << "warning: " << warning << "\n";
+	std::cerr << std::flush;
+}
+
 void complete_and_report(Connection &conn, const GlobalOptions &options) {
 	const auto result = call_json_function(conn, options, "complete($1)", {options.schema});
 	std::cout << "Migration successful! (\"" << result.value("name", "") << "\" completed)" << std::endl;

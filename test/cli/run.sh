@@ -191,7 +191,8 @@ assert_exit "--version" 0 "$PGSHIFT" --version
 assert_contains "--version prints the control file's version" "$OUT" "$VERSION"
 
 test_case "help"
-for command in "" init start complete rollback status latest "latest schema" "latest migration" "latest url"; do
+for command in "" init start complete rollback status latest "latest schema" "latest migration" "latest url" \
+  migrate validate pull baseline; do
   # shellcheck disable=SC2086  # word splitting of "latest schema" is intended
   assert_exit "${command:-pgshift} --help" 0 "$PGSHIFT" $command --help
   assert_contains "${command:-pgshift} --help shows usage" "$OUT" "Usage:"
@@ -276,8 +277,8 @@ assert_exit "latest url from the environment" 0 "$PGSHIFT" latest url
 assert_contains "latest url adds the search_path" "$OUT" "options=-c%20search_path%3Dpublic_01_create_tables"
 assert_eq "latest url connects with the version schema as search_path" "public_01_create_tables" \
   "$(psql -X -A -t -d "$OUT" -c "SHOW search_path" 2>&1)"
-assert_exit "latest schema --local" 1 "$PGSHIFT" latest schema --local "$work"
-assert_contains "latest --local is refused" "$ERR" "not supported yet"
+assert_exit "latest schema --local" 0 "$PGSHIFT" latest schema --local "$work"
+assert_eq "latest schema --local reads the last file, not the database" "public_10_references" "$OUT"
 
 test_case "server errors"
 assert_exit "second start while one is active" 1 "$PGSHIFT" start "$work/02_create_items.json"
@@ -459,5 +460,9 @@ assert_exit "extension version differs" 1 "$PGSHIFT" start "$work/01_create_tabl
 assert_contains "extension mismatch message" "$ERR" "version 0.0.9"
 assert_exit "init on another version" 1 "$PGSHIFT" init
 assert_contains "init says it is installed at another version" "$ERR" "already installed at version 0.0.9"
+
+# migrate, validate, pull, latest --local, baseline, concurrent migrate.
+# shellcheck source-path=SCRIPTDIR source=commands_test.sh
+source "$here/commands_test.sh"
 
 finish_tests
