@@ -43,6 +43,7 @@ CREATE TABLE pgshift.jobs (
     statement       text        NOT NULL,      -- sql: the statement; backfill: one batch ($1 cursor, $2 size)
                                                -- returning (rows, next cursor), no next cursor when done
     cleanup         text,                      -- sql: run first, so a retry after a crash starts clean
+    optional        boolean     NOT NULL DEFAULT false,   -- sql: a failure is recorded and skipped
     cursor          text[],                    -- backfill: key of the last row done (NULL: from the start)
     rows_done       bigint      NOT NULL DEFAULT 0,
     rows_estimated  bigint,
@@ -265,6 +266,10 @@ BEGIN
             -- Name the operation whose statement failed; keep PostgreSQL's SQLSTATE, detail and hint.
             GET STACKED DIAGNOSTICS message = MESSAGE_TEXT, code = RETURNED_SQLSTATE,
                                     detail = PG_EXCEPTION_DETAIL, hint = PG_EXCEPTION_HINT;
+            IF step->'skip_on' ? code THEN
+                RAISE WARNING '%: skipped: %', step->>'op', message USING DETAIL = step->>'sql';
+                CONTINUE;
+            END IF;
             PERFORM pgshift._raise(coalesce(step->>'op' || ': ', '') || message, code, detail, hint);
         END;
     END LOOP;
@@ -341,9 +346,10 @@ BEGIN
     PERFORM pgshift._execute(schema, planned->'start');
     PERFORM pgshift._create_version_schema(schema, planned->>'version_schema', planned->'overlay');
     -- What cannot run in this transaction goes to the worker, which starts once it has committed.
-    INSERT INTO pgshift.jobs (schema, migration, step, kind, table_name, statement, cleanup, rows_estimated,
-                              batch_size, batch_delay_ms)
+    INSERT INTO pgshift.jobs (schema, migration, step, kind, table_name, statement, cleanup, optional,
+                              rows_estimated, batch_size, batch_delay_ms)
     SELECT schema, planned->>'name', j.step, j.job->>'kind', j.job->>'table', j.job->>'statement', j.job->>'cleanup',
+           coalesce((j.job->>'optional')::boolean, false),
            (SELECT nullif(greatest(c.reltuples, -1), -1)::bigint FROM pg_class c
              WHERE j.job ? 'table' AND c.oid = format('%I.%I', schema, j.job->>'table')::regclass),
            coalesce((options->>'backfill_batch_size')::integer, 1000),

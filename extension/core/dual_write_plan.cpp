@@ -26,8 +26,8 @@ void DualWritePlan::backfill(const VirtualTable &virt, const std::string &touch_
 }
 
 void DualWritePlan::emit(const std::string &schema, const std::string &new_version,
-                         const std::string &previous_version, std::vector<std::string> &start,
-                         std::vector<std::string> &drops, json &jobs) const
+                         const std::string &previous_version, std::vector<Statement> &start,
+                         std::vector<Statement> &drops, json &jobs) const
 {
 	for (const auto &table : tables_) {
 		std::string qualified = quote_qualified(schema, table.physical);

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "core/json.hpp"
+#include "core/statement.hpp"
 #include "core/virtual_schema.hpp"
 
 namespace pgshift {
@@ -28,7 +29,7 @@ public:
 	// Appends CREATE TRIGGER statements to `start`, the trigger drops to `drops` (complete and rollback
 	// run them first), and the backfill jobs to `jobs`.
 	void emit(const std::string &schema, const std::string &new_version, const std::string &previous_version,
-	          std::vector<std::string> &start, std::vector<std::string> &drops, json &jobs) const;
+	          std::vector<Statement> &start, std::vector<Statement> &drops, json &jobs) const;
 
 private:
 	struct Table {

@@ -21,9 +21,10 @@ struct ColumnReference {
 class ExpressionParser {
 public:
 	virtual std::vector<ColumnReference> column_references(const std::string &expression) const = 0;
-	// Whether `expression`, as a default of a column of `type`, calls volatile functions (then adding
-	// the column with it would rewrite the whole table).
-	virtual bool default_is_volatile(const std::string &expression, const std::string &type) const = 0;
+	// What `expression` is as the default of a column of `type`: not assignable to it, stable, or
+	// volatile (adding a column with a volatile default rewrites the whole table).
+	enum class DefaultKind { incompatible, stable, volatile_ };
+	virtual DefaultKind default_kind(const std::string &expression, const std::string &type) const = 0;
 
 protected:
 	~ExpressionParser() = default;

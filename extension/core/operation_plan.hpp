@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "core/dual_write_plan.hpp"
+#include "core/statement.hpp"
 #include "core/expression_columns.hpp"
 #include "core/json.hpp"
 #include "core/virtual_schema.hpp"
@@ -15,12 +16,13 @@ namespace pgshift {
 struct ConcurrentStep {
 	std::string statement;
 	std::string cleanup;
+	bool optional = false;   // a failure is reported and skipped (an index copied onto a changed column)
 };
 
 struct OperationPlan {
-	std::vector<std::string> start;
-	std::vector<std::string> complete;
-	std::vector<std::string> rollback;  // run in this order; operations are undone last-first
+	std::vector<Statement> start;
+	std::vector<Statement> complete;
+	std::vector<Statement> rollback;  // run in this order; operations are undone last-first
 	std::vector<ConcurrentStep> concurrent;  // run after start's transaction, outside any (by the worker)
 	bool refresh_views_on_complete = false;
 };
@@ -44,6 +46,7 @@ void plan_create_table(const json &body, PlanningContext &context, OperationPlan
 void plan_add_column(const json &body, PlanningContext &context, OperationPlan &plan);
 void plan_rename_column(const json &body, PlanningContext &context, OperationPlan &plan);
 void plan_drop_column(const json &body, PlanningContext &context, OperationPlan &plan);
+void plan_alter_column(const json &body, PlanningContext &context, OperationPlan &plan);
 
 // The table an operation names, or an undefined_table error.
 VirtualTable &existing_table(PlanningContext &context, const std::string &name);

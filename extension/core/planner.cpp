@@ -16,7 +16,8 @@ OperationPlanner planner_for(const std::string &kind)
 {
 	static const std::map<std::string, OperationPlanner> *const planners =
 	    new std::map<std::string, OperationPlanner>{{"create_table", plan_create_table}, {"add_column", plan_add_column},
-	                                                {"rename_column", plan_rename_column}, {"drop_column", plan_drop_column}};
+	                                                {"rename_column", plan_rename_column}, {"drop_column", plan_drop_column},
+	                                                {"alter_column", plan_alter_column}};
 	auto found = planners->find(kind);
 	if (found == planners->end())
 		throw Error(sqlstate::feature_not_supported, "operation \"" + kind + "\" is not supported yet");
@@ -36,10 +37,14 @@ std::string operation_label(std::size_t index, const json &operation)
 	return label + ")";
 }
 
-void append_steps(json &steps, const std::vector<std::string> &statements, const std::string &label)
+void append_steps(json &steps, const std::vector<Statement> &statements, const std::string &label)
 {
-	for (const auto &sql : statements)
-		steps.push_back(json{{"sql", sql}, {"op", label}});
+	for (const auto &statement : statements) {
+		json step{{"sql", statement.sql}, {"op", label}};
+		if (!statement.skip_on.empty())
+			step["skip_on"] = statement.skip_on;
+		steps.push_back(step);
+	}
 }
 
 std::string migration_name(const json &migration)
@@ -68,7 +73,7 @@ json plan_start(const std::string &schema, const json &migration, const json &ca
 		previous_version = context["previous_version"].get<std::string>();
 	PlanningContext planning{schema, virt, parser, version_schema, previous_version, before, dual_writes};
 	json start = json::array(), complete = json::array(), jobs = json::array();
-	std::vector<std::pair<std::string, std::vector<std::string>>> rollbacks;
+	std::vector<std::pair<std::string, std::vector<Statement>>> rollbacks;
 	bool refresh_views = false;
 
 	const json &operations = migration["operations"];
@@ -83,12 +88,13 @@ json plan_start(const std::string &schema, const json &migration, const json &ca
 		append_steps(start, plan.start, label);
 		append_steps(complete, plan.complete, label);
 		for (const auto &job : plan.concurrent)
-			jobs.push_back(json{{"kind", "sql"}, {"statement", job.statement}, {"cleanup", job.cleanup}, {"op", label}});
+			jobs.push_back(json{{"kind", "sql"}, {"statement", job.statement}, {"cleanup", job.cleanup},
+			                    {"optional", job.optional}, {"op", label}});
 		rollbacks.emplace_back(label, plan.rollback);
 		refresh_views = refresh_views || plan.refresh_views_on_complete;
 	}
 	// Triggers go in after every operation's DDL, and out before anything else at complete or rollback.
-	std::vector<std::string> create_triggers, drop_triggers;
+	std::vector<Statement> create_triggers, drop_triggers;
 	dual_writes.emit(schema, version_schema, previous_version, create_triggers, drop_triggers, jobs);
 	append_steps(start, create_triggers, "dual-write triggers");
 	json rollback = json::array(), contract = json::array();

@@ -43,7 +43,10 @@ enum class Direction { up, down };
 
 struct Assignment {
 	Direction direction;
-	CompiledColumnExpression expression;
+	const char *target;
+	const char *expression;
+	JsonbContainer *columns;               // points into the entry's copy of the configuration
+	CompiledColumnExpression compiled;     // state is NULL until its direction is first used
 };
 
 // Everything one trigger needs, compiled for this backend; lives in its own memory context.
@@ -57,6 +60,9 @@ struct DualWrite {
 	char *schema;
 	int assignment_count;
 	Assignment *assignments;
+	bool compiled[2];           // per direction: compiled on first use, so a broken `down` does not
+	                            // stop old-version writes (as in pgroll, where it fails at run time)
+	Relation compiled_for;      // only valid during compile_direction
 	TupleTableSlot *slot;
 	ExprContext *econtext;
 	char *cached_search_path;   // the search_path the cached decision was made for
@@ -89,7 +95,7 @@ JsonbContainer *json_container(JsonbContainer *object, const char *key)
 	pg_unreachable();
 }
 
-void compile_assignments(DualWrite *entry, Relation rel, JsonbContainer *list)
+void read_assignments(DualWrite *entry, JsonbContainer *list)
 {
 	entry->assignment_count = static_cast<int>(JsonContainerSize(list));
 	entry->assignments = static_cast<Assignment *>(palloc0(sizeof(Assignment) * (entry->assignment_count + 1)));
@@ -103,12 +109,31 @@ void compile_assignments(DualWrite *entry, Relation rel, JsonbContainer *list)
 		const char *expression = json_string(assignment, "expression");
 		if (direction == nullptr || target == nullptr || expression == nullptr)
 			bad_configuration("an assignment needs direction, target and expression");
-		bool up = strcmp(direction, "up") == 0;
-		const char *what = psprintf("%s expression \"%s\" for column \"%s\"", up ? "up" : "down", expression, target);
-		entry->assignments[i].direction = up ? Direction::up : Direction::down;
-		entry->assignments[i].expression =
-		    compile_column_expression(rel, expression, json_container(assignment, "columns"), target, what);
+		entry->assignments[i].direction = strcmp(direction, "up") == 0 ? Direction::up : Direction::down;
+		entry->assignments[i].target = target;
+		entry->assignments[i].expression = expression;
+		entry->assignments[i].columns = json_container(assignment, "columns");
 	}
+}
+
+// Compiles the assignments of one direction into the entry's memory.
+void compile_direction(DualWrite *entry, Relation rel, Direction direction)
+{
+	int index = direction == Direction::up ? 0 : 1;
+	if (entry->compiled[index])
+		return;
+	MemoryContext old = MemoryContextSwitchTo(entry->memory);
+	for (int i = 0; i < entry->assignment_count; i++) {
+		Assignment &assignment = entry->assignments[i];
+		if (assignment.direction != direction)
+			continue;
+		const char *what = psprintf("%s expression \"%s\" for column \"%s\"", index == 0 ? "up" : "down",
+		                            assignment.expression, assignment.target);
+		assignment.compiled =
+		    compile_column_expression(rel, assignment.expression, assignment.columns, assignment.target, what);
+	}
+	MemoryContextSwitchTo(old);
+	entry->compiled[index] = true;
 }
 
 DualWrite *compile(Trigger *trigger, Relation rel)
@@ -130,7 +155,7 @@ DualWrite *compile(Trigger *trigger, Relation rel)
 	JsonbContainer *assignments = json_container(&config->root, "assignments");
 	if (entry->schema == nullptr || entry->new_version == nullptr || assignments == nullptr)
 		bad_configuration("schema, new_version and assignments are required");
-	compile_assignments(entry, rel, assignments);
+	read_assignments(entry, assignments);
 	// A private copy of the row type: the relcache's is reference-counted per transaction, and the
 	// slot outlives transactions.
 	entry->slot = MakeSingleTupleTableSlot(CreateTupleDescCopy(RelationGetDescr(rel)), &TTSOpsHeapTuple);
@@ -213,11 +238,12 @@ HeapTuple apply_assignments(DualWrite *entry, Relation rel, HeapTuple tuple, Dir
 		const Assignment &assignment = entry->assignments[i];
 		if (assignment.direction != direction)
 			continue;
+		const CompiledColumnExpression &compiled = assignment.compiled;
 		ExecStoreHeapTuple(tuple, entry->slot, false);
 		entry->econtext->ecxt_scantuple = entry->slot;
 		bool isnull = false;
-		Datum value = ExecEvalExprSwitchContext(assignment.expression.state, entry->econtext, &isnull);
-		int column = assignment.expression.target;
+		Datum value = ExecEvalExprSwitchContext(compiled.state, entry->econtext, &isnull);
+		int column = compiled.target;
 		// heap_modify_tuple copies the value into the new tuple (in the trigger's memory context),
 		// so the expression's per-row memory can be reset right after.
 		tuple = heap_modify_tuple_by_cols(tuple, descriptor, 1, &column, &value, &isnull);
@@ -249,7 +275,31 @@ extern "C" Datum pgshift_dual_write(PG_FUNCTION_ARGS)
 	HeapTuple tuple = TRIGGER_FIRED_BY_UPDATE(data->tg_event) ? data->tg_newtuple : data->tg_trigtuple;
 	DualWrite *entry = dual_write_for(data->tg_trigger, data->tg_relation);
 	Direction direction = from_new_version(entry) ? Direction::down : Direction::up;
+	compile_direction(entry, data->tg_relation, direction);
 	return PointerGetDatum(apply_assignments(entry, data->tg_relation, tuple, direction));
+}
+
+// `down` runs only for new-version writes. An expression naming a column the new version does not
+// have is reported but accepted, as pgroll accepts it (its example 35 has one): such writes fail.
+void check_down_direction(DualWrite *entry, Relation rel)
+{
+	MemoryContext caller = CurrentMemoryContext;
+	PG_TRY();
+	{
+		compile_direction(entry, rel, Direction::down);
+	}
+	PG_CATCH();
+	{
+		MemoryContextSwitchTo(caller);
+		ErrorData *error = CopyErrorData();
+		if (error->sqlerrcode != ERRCODE_UNDEFINED_COLUMN)
+			PG_RE_THROW();
+		FlushErrorState();
+		ereport(WARNING, (errcode(error->sqlerrcode), errmsg("%s", error->message),
+		                  errdetail("Writes through the new version of table \"%s\" will fail until this is fixed.",
+		                            RelationGetRelationName(rel))));
+	}
+	PG_END_TRY();
 }
 
 // pgshift._check_dual_write(table regclass): compiles the table's dual-write trigger once, so that an
@@ -265,6 +315,8 @@ extern "C" Datum pgshift_check_dual_write(PG_FUNCTION_ARGS)
 		if (strcmp(trigger->tgname, "_pgshift_dual_write") != 0)
 			continue;
 		DualWrite *entry = compile(trigger, rel);
+		compile_direction(entry, rel, Direction::up);
+		check_down_direction(entry, rel);
 		MemoryContextDelete(entry->memory);
 		found = true;
 	}

@@ -102,7 +102,7 @@ bool find_column_references(const char *expression, Found *found, char **error, 
 }
 
 // Whether `expression` coerced to `type` calls volatile functions, as cookDefault would see it.
-bool check_default_volatility(const char *expression, const char *type, bool *is_volatile, char **error,
+bool check_default_volatility(const char *expression, const char *type, int *kind, char **error,
                               const char **sqlstate)
 {
 	MemoryContext caller = CurrentMemoryContext;
@@ -119,7 +119,7 @@ bool check_default_volatility(const char *expression, const char *type, bool *is
 		Node *expr = transformExpr(pstate, raw, EXPR_KIND_COLUMN_DEFAULT);
 		expr = coerce_to_target_type(pstate, expr, exprType(expr), type_oid, typmod, COERCION_ASSIGNMENT,
 		                             COERCE_IMPLICIT_CAST, -1);
-		*is_volatile = expr != nullptr && contain_volatile_functions(expr);
+		*kind = expr == nullptr ? 0 : contain_volatile_functions(expr) ? 2 : 1;
 		free_parsestate(pstate);
 	}
 	PG_CATCH();
@@ -137,14 +137,15 @@ bool check_default_volatility(const char *expression, const char *type, bool *is
 
 }  // namespace
 
-bool PostgresExpressionParser::default_is_volatile(const std::string &expression, const std::string &type) const
+pgshift::ExpressionParser::DefaultKind PostgresExpressionParser::default_kind(const std::string &expression,
+                                                                           const std::string &type) const
 {
-	bool is_volatile = false;
+	int kind = 0;
 	char *error = nullptr;
 	const char *sqlstate = nullptr;
-	if (!check_default_volatility(expression.c_str(), type.c_str(), &is_volatile, &error, &sqlstate))
+	if (!check_default_volatility(expression.c_str(), type.c_str(), &kind, &error, &sqlstate))
 		throw pgshift::Error(sqlstate, std::string("invalid default \"") + expression + "\" for type " + type + ": " + error);
-	return is_volatile;
+	return kind == 0 ? DefaultKind::incompatible : kind == 2 ? DefaultKind::volatile_ : DefaultKind::stable;
 }
 
 std::vector<pgshift::ColumnReference> PostgresExpressionParser::column_references(const std::string &expression) const

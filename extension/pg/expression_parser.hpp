@@ -7,7 +7,7 @@
 class PostgresExpressionParser final : public pgshift::ExpressionParser {
 public:
 	std::vector<pgshift::ColumnReference> column_references(const std::string &expression) const override;
-	bool default_is_volatile(const std::string &expression, const std::string &type) const override;
+	DefaultKind default_kind(const std::string &expression, const std::string &type) const override;
 };
 
 // It sits in frames that PostgreSQL errors may longjmp out of: it must have no destructor to skip.

@@ -57,6 +57,7 @@ struct Job {
 	bool is_backfill;
 	char *statement;
 	char *cleanup;      // NULL or a statement to run before `statement`
+	bool optional;      // a failure is recorded and the job counts as done
 };
 
 MemoryContext worker_memory;
@@ -106,7 +107,8 @@ Job next_job(const char *schema)
 	SPI_connect();
 	Oid types[1] = {NAMEOID};
 	Datum values[1] = {CStringGetDatum(schema)};
-	SPI_execute_with_args("SELECT j.migration, j.step, j.kind = 'backfill', j.statement, j.cleanup FROM pgshift.jobs j "
+	SPI_execute_with_args("SELECT j.migration, j.step, j.kind = 'backfill', j.statement, j.cleanup, j.optional "
+	                      "FROM pgshift.jobs j "
 	                      "JOIN pgshift.migrations m ON m.schema = j.schema AND m.name = j.migration "
 	                      "WHERE j.schema = $1 AND j.state IN ('pending', 'running') ORDER BY m.seq, j.step LIMIT 1",
 	                      1, types, values, nullptr, true, 1);
@@ -118,6 +120,7 @@ Job next_job(const char *schema)
 		job.is_backfill = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 3, &isnull));
 		job.statement = text_value(0, 4);
 		job.cleanup = text_value(0, 5);
+		job.optional = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 6, &isnull));
 	}
 	SPI_finish();
 	finish_transaction();
@@ -253,6 +256,14 @@ int64 run_batch(const char *schema, const Job &job, int *delay_ms)
 	return next_null ? 0 : rows + 1;   // > 0 while there is more to do
 }
 
+// An optional job that failed: undo what it left (its cleanup) and record it as done, with why.
+void skip_optional_job(const char *schema, const Job &job, const char *message)
+{
+	if (job.cleanup != nullptr)
+		run_top_level(job.cleanup);
+	mark_job(schema, job, "done", psprintf("skipped: %s", message));
+}
+
 // Runs one step of `job`; returns false when the job cannot go on (paused, failed or done).
 bool run_step(const char *schema, const Job &job)
 {
@@ -287,6 +298,11 @@ bool run_step(const char *schema, const Job &job)
 		if (error->sqlerrcode == ERRCODE_LOCK_NOT_AVAILABLE || error->sqlerrcode == ERRCODE_T_R_DEADLOCK_DETECTED ||
 		    error->sqlerrcode == ERRCODE_T_R_SERIALIZATION_FAILURE) {
 			delay_ms = 200;
+		} else if (job.optional) {
+			elog(LOG, "pgshift worker: optional job %s/%d of schema \"%s\" skipped: %s", job.migration, job.step,
+			     schema, error->message);
+			skip_optional_job(schema, job, error->message);
+			go_on = false;
 		} else {
 			elog(LOG, "pgshift worker: job %s/%d of schema \"%s\" failed: %s", job.migration, job.step, schema,
 			     error->message);

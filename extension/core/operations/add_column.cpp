@@ -64,7 +64,11 @@ void plan_add_column(const json &body, PlanningContext &context, OperationPlan &
 	const std::string default_expr = has_default ? column["default"].get<std::string>() : "";
 	// A volatile default would rewrite the table under an exclusive lock: it is applied by `up` for
 	// existing rows and by the view for new ones, and set on the table at complete.
-	const bool volatile_default = has_default && context.parser.default_is_volatile(default_expr, type);
+	const auto kind = has_default ? context.parser.default_kind(default_expr, type) : ExpressionParser::DefaultKind::stable;
+	if (kind == ExpressionParser::DefaultKind::incompatible)
+		throw Error(sqlstate::invalid_migration, "default \"" + default_expr + "\" cannot be assigned to column \"" + name +
+		                                             "\" of type " + type);
+	const bool volatile_default = kind == ExpressionParser::DefaultKind::volatile_;
 	if (volatile_default && up != default_expr)
 		throw Error(sqlstate::invalid_migration,
 		            "volatile default expression for column \"" + name + "\"; \"up\" must be equal to \"default\"");
