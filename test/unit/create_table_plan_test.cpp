@@ -16,7 +16,7 @@ public:
 	{
 		throw Error(sqlstate::internal_error, "unexpected parse of " + expression);
 	}
-	bool default_is_volatile(const std::string &expression, const std::string &) const override
+	DefaultKind default_kind(const std::string &expression, const std::string &) const override
 	{
 		throw Error(sqlstate::internal_error, "unexpected volatility check of " + expression);
 	}
