@@ -46,93 +46,122 @@ json old_version_map(const PlanningContext &context, const VirtualTable &table)
 	return table.column_map();
 }
 
+// One column being duplicated.
+struct Twin {
+	const DuplicationRequest *request;
+	std::string old;            // c's physical name
+	std::string twin;           // _pgshift_new_c
+	json catalog_column;        // c's read_schema entry ({} for a column new in this migration)
+	std::string not_null_check; // "" unless the twin keeps c's NOT NULL
+};
+
 class Duplicator {
 public:
-	Duplicator(PlanningContext &context, VirtualTable &table, const DuplicationRequest &request, OperationPlan &plan)
-		: context_(context), table_(table), request_(request), plan_(plan)
+	Duplicator(PlanningContext &context, VirtualTable &table, const std::vector<DuplicationRequest> &requests,
+	           OperationPlan &plan)
+		: context_(context), table_(table), plan_(plan)
 	{
-		VirtualColumn *column = table.find_column(request.column);
-		if (column == nullptr)
-			throw Error(sqlstate::undefined_column,
-			            "column \"" + request.column + "\" does not exist in table \"" + table.name + "\"");
-		if (is_internal_name(column->physical))
-			throw Error(sqlstate::feature_not_supported, "column \"" + request.column +
-			                                                 "\" is already changed by an earlier operation of this migration");
-		if (std::find(table.primary_key.begin(), table.primary_key.end(), request.column) != table.primary_key.end())
-			throw Error(sqlstate::feature_not_supported, "changing primary key column \"" + request.column +
-			                                                 "\" is not supported yet");
-		old_ = column->physical;
-		twin_ = new_column_name(request.column);
 		qualified_ = quote_qualified(context.schema, table.physical);
 		alter_ = "ALTER TABLE " + qualified_ + " ";
-		if (table.catalog.is_object() && table.catalog.contains("columns"))
-			catalog_column_ = table.catalog["columns"].value(old_, json::object());
-		renames_ = {{old_, twin_}};
+		for (const auto &request : requests) {
+			VirtualColumn *column = table.find_column(request.column);
+			if (column == nullptr)
+				throw Error(sqlstate::undefined_column,
+				            "column \"" + request.column + "\" does not exist in table \"" + table.name + "\"");
+			if (is_internal_name(column->physical))
+				throw Error(sqlstate::feature_not_supported,
+				            "column \"" + request.column + "\" is already changed by an earlier operation of this migration");
+			if (std::find(table.primary_key.begin(), table.primary_key.end(), request.column) != table.primary_key.end())
+				throw Error(sqlstate::feature_not_supported,
+				            "changing primary key column \"" + request.column + "\" is not supported yet");
+			Twin twin{&request, column->physical, new_column_name(request.column), json::object(), ""};
+			if (table.catalog.is_object() && table.catalog.contains("columns"))
+				twin.catalog_column = table.catalog["columns"].value(twin.old, json::object());
+			renames_[twin.old] = twin.twin;
+			for (const auto &dropped : request.constraints_to_drop)
+				dropped_constraints_.insert(dropped);
+			twins_.push_back(twin);
+		}
 	}
 
-	Duplicate run()
+	std::vector<Duplicate> run()
 	{
-		add_twin();
+		for (auto &twin : twins_)
+			add_twin(twin);
 		copy_checks();
 		copy_foreign_keys();
 		copy_unique_constraints_and_indexes();
-		keep_in_step();
+		for (auto &twin : twins_)
+			keep_in_step(twin);
+		context_.dual_writes.backfill(table_, twins_.front().twin);
 		contract();
-		remap();
-		return Duplicate{twin_, qualified_};
+		std::vector<Duplicate> result;
+		for (auto &twin : twins_) {
+			remap(twin);
+			result.push_back(Duplicate{twin.twin, qualified_});
+		}
+		return result;
 	}
 
 private:
 	PlanningContext &context_;
 	VirtualTable &table_;
-	const DuplicationRequest &request_;
 	OperationPlan &plan_;
-	std::string old_, twin_, qualified_, alter_;
-	json catalog_column_ = json::object();
-	std::map<std::string, std::string> renames_;
-	std::vector<std::string> promotions_;   // complete steps after the twin took the old name
-	std::string not_null_check_;
+	std::string qualified_, alter_;
+	std::vector<Twin> twins_;
+	std::map<std::string, std::string> renames_;   // old physical name -> twin, for every column here
+	std::set<std::string> dropped_constraints_;
+	std::vector<std::string> promotions_;          // complete steps after the twins took the old names
 
-	std::string type() const
+	std::string type(const Twin &twin) const
 	{
-		if (request_.new_type)
-			return *request_.new_type;
-		const VirtualColumn *column = table_.find_column(request_.column);
-		return catalog_column_.value("type", column->type);
+		if (twin.request->new_type)
+			return *twin.request->new_type;
+		return twin.catalog_column.value("type", table_.find_column(twin.request->column)->type);
 	}
 
-	void add_twin()
+	void add_twin(Twin &twin)
 	{
-		plan_.start.push_back(alter_ + "ADD COLUMN " + quote_ident(twin_) + " " + type());
-		bool not_null = !catalog_column_.value("nullable", true);
-		if (not_null && !request_.drop_not_null) {
-			not_null_check_ = std::string(internal_prefix) + "check_not_null_" + request_.column;
-			check_identifier(not_null_check_, "constraint name with pgshift's prefix");
-			plan_.start.push_back(alter_ + "ADD CONSTRAINT " + quote_ident(not_null_check_) + " CHECK (" +
-			                      quote_ident(twin_) + " IS NOT NULL) NOT VALID");
+		plan_.start.push_back(alter_ + "ADD COLUMN " + quote_ident(twin.twin) + " " + type(twin));
+		bool not_null = !twin.catalog_column.value("nullable", true);
+		if (not_null && !twin.request->drop_not_null) {
+			twin.not_null_check = std::string(internal_prefix) + "check_not_null_" + twin.request->column;
+			check_identifier(twin.not_null_check, "constraint name with pgshift's prefix");
+			plan_.start.push_back(alter_ + "ADD CONSTRAINT " + quote_ident(twin.not_null_check) + " CHECK (" +
+			                      quote_ident(twin.twin) + " IS NOT NULL) NOT VALID");
 		}
-		if (catalog_column_.contains("default")) {
-			std::string expression = catalog_column_["default"].get<std::string>();
+		if (twin.catalog_column.contains("default")) {
+			std::string expression = twin.catalog_column["default"].get<std::string>();
 			// A default the new type cannot take is left behind (a `default` change can set one).
-			if (context_.parser.default_kind(expression, type()) != ExpressionParser::DefaultKind::incompatible)
-				plan_.start.push_back(alter_ + "ALTER COLUMN " + quote_ident(twin_) + " SET DEFAULT " + expression);
+			if (context_.parser.default_kind(expression, type(twin)) != ExpressionParser::DefaultKind::incompatible)
+				plan_.start.push_back(alter_ + "ALTER COLUMN " + quote_ident(twin.twin) + " SET DEFAULT " + expression);
 		}
-		if (catalog_column_.contains("comment"))
-			plan_.start.push_back("COMMENT ON COLUMN " + qualified_ + "." + quote_ident(twin_) + " IS " +
-			                      quote_literal(catalog_column_["comment"].get<std::string>()));
+		if (twin.catalog_column.contains("comment"))
+			plan_.start.push_back("COMMENT ON COLUMN " + qualified_ + "." + quote_ident(twin.twin) + " IS " +
+			                      quote_literal(twin.catalog_column["comment"].get<std::string>()));
 	}
 
-	bool inherited(const std::string &constraint) const { return request_.constraints_to_drop.count(constraint) == 0; }
+	// Whether a constraint or index must be copied onto the twins: it covers one of the columns and
+	// the operation does not drop it.
+	bool copied(const json &entry) const
+	{
+		if (dropped_constraints_.count(entry["name"].get<std::string>()) > 0)
+			return false;
+		for (const auto &twin : twins_)
+			if (covers(entry, twin.old))
+				return true;
+		return false;
+	}
 
 	void copy_checks()
 	{
 		for (const auto &check : catalog_entries("checkConstraints")) {
-			std::string name = check["name"].get<std::string>();
-			if (!covers(check, old_) || !inherited(name))
+			if (!copied(check))
 				continue;
+			std::string name = check["name"].get<std::string>();
 			std::string dup = dup_name(name);
 			std::string expression = rename_columns(check_expression(check.value("definition", "")), renames_, context_.parser);
-			// A check that does not apply to the new type (undefined operator or function, type mismatch)
+			// A check that does not apply to a new type (undefined operator or function, type mismatch)
 			// is left behind, as pgroll does; the promotion then finds nothing to rename.
 			plan_.start.push_back(Statement(alter_ + "ADD CONSTRAINT " + quote_ident(dup) + " CHECK (" + expression + ")" +
 			                                    (check.value("noInherit", false) ? " NO INHERIT" : "") + " NOT VALID",
@@ -146,11 +175,11 @@ private:
 	void copy_foreign_keys()
 	{
 		for (const auto &fk : catalog_entries("foreignKeys")) {
-			std::string name = fk["name"].get<std::string>();
 			std::string definition = fk.value("definition", "");
 			std::size_t references = definition.find(" REFERENCES ");
-			if (!covers(fk, old_) || !inherited(name) || references == std::string::npos)
+			if (!copied(fk) || references == std::string::npos)
 				continue;
+			std::string name = fk["name"].get<std::string>();
 			std::string dup = dup_name(name);
 			plan_.start.push_back(alter_ + "ADD CONSTRAINT " + quote_ident(dup) + " FOREIGN KEY (" +
 			                      renamed_columns(fk["columns"]) + ")" + definition.substr(references) + " NOT VALID");
@@ -165,76 +194,78 @@ private:
 		for (const auto &unique : catalog_entries("uniqueConstraints")) {
 			std::string name = unique["name"].get<std::string>();
 			constraint_indexes.insert(name);
-			if (!covers(unique, old_) || !inherited(name))
+			if (!copied(unique))
 				continue;
 			std::string dup = dup_name(name);
 			build_index_concurrently("CREATE UNIQUE INDEX CONCURRENTLY " + quote_ident(dup) + " ON " + qualified_ + " (" +
-			                         renamed_columns(unique["columns"]) + ")", dup);
+			                             renamed_columns(unique["columns"]) + ")",
+			                         dup, false);
 			promotions_.push_back(alter_ + "ADD CONSTRAINT " + quote_ident(name) + " UNIQUE USING INDEX " + quote_ident(dup));
 		}
 		for (const auto &index : catalog_entries("indexes")) {
 			std::string name = index["name"].get<std::string>();
 			if (constraint_indexes.count(name) > 0 || index.value("primary", false) || index.value("exclusion", false) ||
-			    !covers(index, old_))
+			    !copied(index))
 				continue;
 			std::string dup = dup_name(name);
 			std::string predicate = index.value("predicate", "");
-			build_index_concurrently_optional(std::string("CREATE ") + (index.value("unique", false) ? "UNIQUE " : "") +
+			// An index that does not fit a changed type is reported and left out, not a reason to fail.
+			build_index_concurrently(std::string("CREATE ") + (index.value("unique", false) ? "UNIQUE " : "") +
 			                             "INDEX CONCURRENTLY " + quote_ident(dup) + " ON " + qualified_ + " USING " +
 			                             quote_ident(index.value("method", "btree")) + " (" +
 			                             renamed_columns(index["columns"]) + ")" +
 			                             (predicate.empty() ? "" : " WHERE " + rename_columns(predicate, renames_, context_.parser)),
-			                         dup);
+			                         dup, true);
 			promotions_.push_back("ALTER INDEX IF EXISTS " + quote_qualified(context_.schema, dup) + " RENAME TO " +
 			                      quote_ident(name));
 		}
 	}
 
-	void keep_in_step()
+	void keep_in_step(const Twin &twin)
 	{
-		std::string column = quote_ident(request_.column);
-		context_.dual_writes.add(table_, ColumnAssignment{"up", twin_, request_.up.empty() ? column : request_.up,
+		const DuplicationRequest &request = *twin.request;
+		std::string column = quote_ident(request.column);
+		context_.dual_writes.add(table_, ColumnAssignment{"up", twin.twin, request.up.empty() ? column : request.up,
 		                                                  old_version_map(context_, table_)});
 		json new_map = table_.column_map();
-		new_map[request_.column] = twin_;
-		context_.dual_writes.add(table_, ColumnAssignment{"down", old_, request_.down.empty() ? column : request_.down, new_map});
-		context_.dual_writes.backfill(table_, twin_);
+		for (const auto &other : twins_)
+			new_map[other.request->column] = other.twin;
+		context_.dual_writes.add(table_,
+		                         ColumnAssignment{"down", twin.old, request.down.empty() ? column : request.down, new_map});
 	}
 
 	void contract()
 	{
-		plan_.complete.push_back(alter_ + "DROP COLUMN " + quote_ident(old_));
-		plan_.complete.push_back(alter_ + "RENAME COLUMN " + quote_ident(twin_) + " TO " + quote_ident(old_));
+		for (const auto &twin : twins_)
+			plan_.complete.push_back(alter_ + "DROP COLUMN " + quote_ident(twin.old));
+		for (const auto &twin : twins_)
+			plan_.complete.push_back(alter_ + "RENAME COLUMN " + quote_ident(twin.twin) + " TO " + quote_ident(twin.old));
 		for (auto &step : promotions_)
 			plan_.complete.push_back(step);
-		if (!not_null_check_.empty()) {
-			plan_.complete.push_back(alter_ + "VALIDATE CONSTRAINT " + quote_ident(not_null_check_));
-			plan_.complete.push_back(alter_ + "ALTER COLUMN " + quote_ident(old_) + " SET NOT NULL");
-			plan_.complete.push_back(alter_ + "DROP CONSTRAINT " + quote_ident(not_null_check_));
+		for (const auto &twin : twins_) {
+			if (!twin.not_null_check.empty()) {
+				plan_.complete.push_back(alter_ + "VALIDATE CONSTRAINT " + quote_ident(twin.not_null_check));
+				plan_.complete.push_back(alter_ + "ALTER COLUMN " + quote_ident(twin.old) + " SET NOT NULL");
+				plan_.complete.push_back(alter_ + "DROP CONSTRAINT " + quote_ident(twin.not_null_check));
+			}
+			plan_.rollback.push_back(alter_ + "DROP COLUMN IF EXISTS " + quote_ident(twin.twin));
 		}
-		plan_.rollback.push_back(alter_ + "DROP COLUMN IF EXISTS " + quote_ident(twin_));
 	}
 
-	void remap()
+	void remap(const Twin &twin)
 	{
-		VirtualColumn *column = table_.find_column(request_.column);
-		column->physical = twin_;
-		column->type = type();
-		if (request_.drop_not_null)
+		VirtualColumn *column = table_.find_column(twin.request->column);
+		column->physical = twin.twin;
+		column->type = type(twin);
+		if (twin.request->drop_not_null)
 			column->nullable = true;
 	}
 
-	void build_index_concurrently(const std::string &statement, const std::string &index)
-	{
-		plan_.concurrent.push_back({statement, "DROP INDEX CONCURRENTLY IF EXISTS " + quote_qualified(context_.schema, index)});
-	}
-
-	// An index copied onto the twin that may not fit its new type: if it cannot be built, it is
-	// reported and left out rather than blocking the migration.
-	void build_index_concurrently_optional(const std::string &statement, const std::string &index)
+	// `optional`: if it cannot be built, it is reported and left out.
+	void build_index_concurrently(const std::string &statement, const std::string &index, bool optional)
 	{
 		plan_.concurrent.push_back(
-		    {statement, "DROP INDEX CONCURRENTLY IF EXISTS " + quote_qualified(context_.schema, index), true});
+		    {statement, "DROP INDEX CONCURRENTLY IF EXISTS " + quote_qualified(context_.schema, index), optional});
 	}
 
 	// `statements` run only when the constraint exists on the table.
@@ -245,17 +276,17 @@ private:
 		       "; END IF; END $pgshift$";
 	}
 
-	// An index or constraint column list with c replaced by its twin; expression elements are
-	// rewritten with PostgreSQL's parser.
+	// An index or constraint column list with the columns replaced by their twins; expression
+	// elements are rewritten with PostgreSQL's parser.
 	std::string renamed_columns(const json &columns) const
 	{
 		std::string list;
 		for (const auto &item : columns) {
 			std::string element = item.get<std::string>();
-			bool is_column = catalog_has_column(element);
-			std::string renamed = element == old_ ? quote_ident(twin_)
-			                      : is_column     ? quote_ident(element)
-			                                      : rename_columns(element, renames_, context_.parser);
+			auto rename = renames_.find(element);
+			std::string renamed = rename != renames_.end()     ? quote_ident(rename->second)
+			                      : catalog_has_column(element) ? quote_ident(element)
+			                                                    : rename_columns(element, renames_, context_.parser);
 			list += (list.empty() ? "" : ", ") + renamed;
 		}
 		return list;
@@ -278,10 +309,10 @@ private:
 
 }  // namespace
 
-Duplicate duplicate_column(PlanningContext &context, VirtualTable &table, const DuplicationRequest &request,
-                           OperationPlan &plan)
+std::vector<Duplicate> duplicate_columns(PlanningContext &context, VirtualTable &table,
+                                         const std::vector<DuplicationRequest> &requests, OperationPlan &plan)
 {
-	return Duplicator(context, table, request, plan).run();
+	return Duplicator(context, table, requests, plan).run();
 }
 
 }  // namespace pgshift

@@ -28,9 +28,11 @@ struct Duplicate {
 	std::string qualified;  // the table, schema-qualified and quoted
 };
 
-// Plans the duplication of one column and remaps it in the virtual schema. Operation-specific DDL on
-// the twin (its new constraints) is for the caller to add to `plan`.
-Duplicate duplicate_column(PlanningContext &context, VirtualTable &table, const DuplicationRequest &request,
-                           OperationPlan &plan);
+// Plans the duplication of columns of one table and remaps them in the virtual schema; a constraint
+// or index covering several of them is copied once, onto all their twins. Operation-specific DDL
+// on the twins (their new constraints) is for the caller to add to `plan`. Returns the twins in the
+// order of `requests`.
+std::vector<Duplicate> duplicate_columns(PlanningContext &context, VirtualTable &table,
+                                         const std::vector<DuplicationRequest> &requests, OperationPlan &plan);
 
 }  // namespace pgshift

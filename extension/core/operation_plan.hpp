@@ -47,6 +47,9 @@ void plan_add_column(const json &body, PlanningContext &context, OperationPlan &
 void plan_rename_column(const json &body, PlanningContext &context, OperationPlan &plan);
 void plan_drop_column(const json &body, PlanningContext &context, OperationPlan &plan);
 void plan_alter_column(const json &body, PlanningContext &context, OperationPlan &plan);
+void plan_create_constraint(const json &body, PlanningContext &context, OperationPlan &plan);
+void plan_drop_constraint(const json &body, PlanningContext &context, OperationPlan &plan);
+void plan_drop_multicolumn_constraint(const json &body, PlanningContext &context, OperationPlan &plan);
 
 // The table an operation names, or an undefined_table error.
 VirtualTable &existing_table(PlanningContext &context, const std::string &name);

@@ -17,7 +17,10 @@ OperationPlanner planner_for(const std::string &kind)
 	static const std::map<std::string, OperationPlanner> *const planners =
 	    new std::map<std::string, OperationPlanner>{{"create_table", plan_create_table}, {"add_column", plan_add_column},
 	                                                {"rename_column", plan_rename_column}, {"drop_column", plan_drop_column},
-	                                                {"alter_column", plan_alter_column}};
+	                                                {"alter_column", plan_alter_column},
+	                                                {"create_constraint", plan_create_constraint},
+	                                                {"drop_constraint", plan_drop_constraint},
+	                                                {"drop_multicolumn_constraint", plan_drop_multicolumn_constraint}};
 	auto found = planners->find(kind);
 	if (found == planners->end())
 		throw Error(sqlstate::feature_not_supported, "operation \"" + kind + "\" is not supported yet");

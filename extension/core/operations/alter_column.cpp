@@ -56,7 +56,7 @@ void plan_alter_column(const json &body, PlanningContext &context, OperationPlan
 	request.drop_not_null = body.contains("nullable") && body["nullable"].get<bool>();
 	request.up = body.value("up", "");
 	request.down = body.value("down", "");
-	Duplicate twin = duplicate_column(context, table, request, plan);
+	Duplicate twin = duplicate_columns(context, table, {request}, plan).front();
 
 	const std::string alter = "ALTER TABLE " + twin.qualified + " ";
 	const std::string twin_column = quote_ident(twin.physical);
