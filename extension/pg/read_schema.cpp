@@ -31,6 +31,7 @@ extern "C" {
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
 #include "utils/inval.h"
+#include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
 }
@@ -158,6 +159,21 @@ static StringInfo all_comments(List *tables)
 	return all;
 }
 
+// How logical replication identifies the table's rows: DEFAULT, NOTHING, FULL or INDEX (+ its name).
+static void emit_replica_identity(JsonbBuilder *b, Relation rel)
+{
+	const char *identity = "DEFAULT";
+	switch (rel->rd_rel->relreplident)
+	{
+		case REPLICA_IDENTITY_NOTHING: identity = "NOTHING"; break;
+		case REPLICA_IDENTITY_FULL: identity = "FULL"; break;
+		case REPLICA_IDENTITY_INDEX: identity = "INDEX"; break;
+	}
+	jb_string_field(b, "replicaIdentity", identity);
+	if (rel->rd_rel->relreplident == REPLICA_IDENTITY_INDEX)
+		jb_string_field(b, "replicaIdentityIndex", get_rel_name(RelationGetReplicaIndex(rel)));
+}
+
 static void emit_table(JsonbBuilder *b, ReadSchemaContext *ctx, Oid relid)
 {
 	// The table may have been dropped since the pg_class scan.
@@ -187,6 +203,7 @@ static void emit_table(JsonbBuilder *b, ReadSchemaContext *ctx, Oid relid)
 	emit_indexes(b, &t);
 	emit_primary_key(b, &t);
 	emit_foreign_keys(b, &t);
+	emit_replica_identity(b, rel);
 	emit_check_constraints(b, &t);
 	emit_unique_constraints(b, &t);
 	emit_exclusion_constraints(b, &t);
