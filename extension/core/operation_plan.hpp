@@ -22,6 +22,9 @@ struct ConcurrentStep {
 struct OperationPlan {
 	std::vector<Statement> start;
 	std::vector<Statement> complete;
+	std::vector<Statement> complete_last;   // column and constraint renames: after every other operation's
+	                                        // complete steps, which name columns as they are on disk
+	std::vector<Statement> complete_table_renames;   // after those, which name tables as they are on disk
 	std::vector<Statement> rollback;  // run in this order; operations are undone last-first
 	std::vector<ConcurrentStep> concurrent;  // run after start's transaction, outside any (by the worker)
 	bool refresh_views_on_complete = false;
@@ -50,6 +53,13 @@ void plan_alter_column(const json &body, PlanningContext &context, OperationPlan
 void plan_create_constraint(const json &body, PlanningContext &context, OperationPlan &plan);
 void plan_drop_constraint(const json &body, PlanningContext &context, OperationPlan &plan);
 void plan_drop_multicolumn_constraint(const json &body, PlanningContext &context, OperationPlan &plan);
+void plan_drop_table(const json &body, PlanningContext &context, OperationPlan &plan);
+void plan_rename_table(const json &body, PlanningContext &context, OperationPlan &plan);
+void plan_create_index(const json &body, PlanningContext &context, OperationPlan &plan);
+void plan_drop_index(const json &body, PlanningContext &context, OperationPlan &plan);
+void plan_rename_constraint(const json &body, PlanningContext &context, OperationPlan &plan);
+void plan_set_replica_identity(const json &body, PlanningContext &context, OperationPlan &plan);
+void plan_raw_sql(const json &body, PlanningContext &context, OperationPlan &plan);
 
 // The table an operation names, or an undefined_table error.
 VirtualTable &existing_table(PlanningContext &context, const std::string &name);

@@ -20,7 +20,14 @@ OperationPlanner planner_for(const std::string &kind)
 	                                                {"alter_column", plan_alter_column},
 	                                                {"create_constraint", plan_create_constraint},
 	                                                {"drop_constraint", plan_drop_constraint},
-	                                                {"drop_multicolumn_constraint", plan_drop_multicolumn_constraint}};
+	                                                {"drop_multicolumn_constraint", plan_drop_multicolumn_constraint},
+	                                                {"drop_table", plan_drop_table},
+	                                                {"rename_table", plan_rename_table},
+	                                                {"create_index", plan_create_index},
+	                                                {"drop_index", plan_drop_index},
+	                                                {"rename_constraint", plan_rename_constraint},
+	                                                {"set_replica_identity", plan_set_replica_identity},
+	                                                {"sql", plan_raw_sql}};
 	auto found = planners->find(kind);
 	if (found == planners->end())
 		throw Error(sqlstate::feature_not_supported, "operation \"" + kind + "\" is not supported yet");
@@ -75,11 +82,21 @@ json plan_start(const std::string &schema, const json &migration, const json &ca
 	if (context.contains("previous_version") && context["previous_version"].is_string())
 		previous_version = context["previous_version"].get<std::string>();
 	PlanningContext planning{schema, virt, parser, version_schema, previous_version, before, dual_writes};
-	json start = json::array(), complete = json::array(), jobs = json::array();
+	json start = json::array(), complete = json::array(), complete_last = json::array(), table_renames = json::array(),
+	     jobs = json::array();
 	std::vector<std::pair<std::string, std::vector<Statement>>> rollbacks;
 	bool refresh_views = false;
 
 	const json &operations = migration["operations"];
+	// Raw SQL run at start may change anything: it stands alone, and the new version's views are then
+	// built from the catalog as the SQL left it.
+	bool raw_sql_at_start = false;
+	for (const auto &operation : operations)
+		raw_sql_at_start = raw_sql_at_start ||
+		                   (operation_kind(operation) == "sql" && !operation_body(operation).value("onComplete", false));
+	if (raw_sql_at_start && operations.size() > 1)
+		throw Error(sqlstate::invalid_migration, "operation \"sql\" cannot be executed with other operations",
+		            "Put it in a migration of its own, or give it \"onComplete\": true.");
 	for (std::size_t i = 0; i < operations.size(); i++) {
 		std::string label = operation_label(i, operations[i]);
 		OperationPlan plan;
@@ -90,6 +107,8 @@ json plan_start(const std::string &schema, const json &migration, const json &ca
 		}
 		append_steps(start, plan.start, label);
 		append_steps(complete, plan.complete, label);
+		append_steps(complete_last, plan.complete_last, label);
+		append_steps(table_renames, plan.complete_table_renames, label);
 		for (const auto &job : plan.concurrent)
 			jobs.push_back(json{{"kind", "sql"}, {"statement", job.statement}, {"cleanup", job.cleanup},
 			                    {"optional", job.optional}, {"op", label}});
@@ -105,6 +124,10 @@ json plan_start(const std::string &schema, const json &migration, const json &ca
 	append_steps(contract, drop_triggers, "dual-write triggers");
 	for (auto &step : complete)
 		contract.push_back(step);
+	for (auto &step : complete_last)
+		contract.push_back(step);
+	for (auto &step : table_renames)
+		contract.push_back(step);
 	for (auto it = rollbacks.rbegin(); it != rollbacks.rend(); ++it)
 		append_steps(rollback, it->second, it->first);
 
@@ -114,7 +137,7 @@ json plan_start(const std::string &schema, const json &migration, const json &ca
 	            {"complete", contract},
 	            {"jobs", jobs},
 	            {"rollback", rollback},
-	            {"overlay", views_overlay(virt)},
+	            {"overlay", raw_sql_at_start ? json::object() : views_overlay(virt)},
 	            {"refresh_views", refresh_views}};
 }
 

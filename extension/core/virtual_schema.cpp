@@ -109,4 +109,13 @@ void VirtualSchema::add_table(VirtualTable table)
 	tables_.push_back(std::move(table));
 }
 
+void VirtualSchema::remove_table(const std::string &name)
+{
+	for (auto it = tables_.begin(); it != tables_.end(); ++it)
+		if (it->name == name) {
+			tables_.erase(it);
+			return;
+		}
+}
+
 }  // namespace pgshift

@@ -45,6 +45,9 @@ public:
 	const std::vector<VirtualTable> &tables() const { return tables_; }
 	VirtualTable *find_table(const std::string &name);
 	void add_table(VirtualTable table);
+	void remove_table(const std::string &name);
+	void add_index(const std::string &name) { index_names_.insert(name); }
+	void remove_index(const std::string &name) { index_names_.erase(name); }
 	// Index names are one namespace per schema (they are relations).
 	bool has_index(const std::string &name) const { return index_names_.count(name) > 0; }
 

@@ -21,8 +21,8 @@ void plan_rename_column(const json &body, PlanningContext &context, OperationPla
 	if (table.find_column(to) != nullptr)
 		throw Error(sqlstate::duplicate_column, "column \"" + to + "\" already exists in table \"" + table.name + "\"");
 
-	// Every complete step before this one has given its column its virtual name.
-	plan.complete.push_back("ALTER TABLE " + quote_qualified(context.schema, table.physical) + " RENAME COLUMN " +
+	// Runs after the other operations' complete steps, which leave the column under this name.
+	plan.complete_last.push_back("ALTER TABLE " + quote_qualified(context.schema, table.physical) + " RENAME COLUMN " +
 	                        quote_ident(from) + " TO " + quote_ident(to));
 	column->name = to;
 	std::replace(table.primary_key.begin(), table.primary_key.end(), from, to);
