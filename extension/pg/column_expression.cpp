@@ -18,6 +18,8 @@ extern "C" {
 #include "utils/rel.h"
 }
 
+#include "nodes/params.h"
+
 namespace {
 
 struct ColumnMap {
@@ -106,6 +108,63 @@ CompiledColumnExpression compile_column_expression(Relation rel, const char *exp
 
 namespace {
 
+struct ParameterState {
+	JsonbContainer *columns;   // virtual name -> physical name
+	TupleDesc descriptor;
+};
+
+// Parser hook of the query form: a column of the row becomes parameter $attnum.
+Node *column_as_parameter(ParseState *pstate, ColumnRef *ref)
+{
+	ParameterState *state = static_cast<ParameterState *>(pstate->p_ref_hook_state);
+	if (list_length(ref->fields) != 1 || !IsA(linitial(ref->fields), String))
+		return nullptr;
+	const char *name = strVal(linitial(ref->fields));
+	const char *physical = mapped_column(state->columns, name);
+	if (physical == nullptr)
+		physical = name;
+	for (int i = 0; i < state->descriptor->natts; i++) {
+		Form_pg_attribute attribute = TupleDescAttr(state->descriptor, i);
+		if (attribute->attisdropped || strcmp(NameStr(attribute->attname), physical) != 0)
+			continue;
+		Param *param = makeNode(Param);
+		param->paramkind = PARAM_EXTERN;
+		param->paramid = attribute->attnum;
+		param->paramtype = attribute->atttypid;
+		param->paramtypmod = attribute->atttypmod;
+		param->paramcollid = attribute->attcollation;
+		param->location = ref->location;
+		return reinterpret_cast<Node *>(param);
+	}
+	return nullptr;
+}
+
+void setup_parameters(ParseState *pstate, void *arg)
+{
+	pstate->p_pre_columnref_hook = column_as_parameter;
+	pstate->p_ref_hook_state = arg;
+}
+
+CompiledColumnExpression compile_as_query(Relation rel, const char *source, JsonbContainer *columns, AttrNumber target)
+{
+	Form_pg_attribute target_attr = TupleDescAttr(RelationGetDescr(rel), target - 1);
+	ParameterState state{columns, RelationGetDescr(rel)};
+	const char *query = psprintf("SELECT CAST(%s AS %s)", source,
+	                             format_type_with_typemod(target_attr->atttypid, target_attr->atttypmod));
+	CompiledColumnExpression compiled{};
+	compiled.target = target;
+	compiled.result_length = target_attr->attlen;
+	compiled.result_by_value = target_attr->attbyval;
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	compiled.query = SPI_prepare_params(query, setup_parameters, &state, 0);
+	if (compiled.query == nullptr)
+		elog(ERROR, "could not prepare %s: %s", query, SPI_result_code_string(SPI_result));
+	SPI_keepplan(compiled.query);
+	SPI_finish();
+	return compiled;
+}
+
 CompiledColumnExpression compile(Relation rel, const char *expression, JsonbContainer *columns,
                                  const char *target_column, const char *what)
 {
@@ -129,24 +188,64 @@ CompiledColumnExpression compile(Relation rel, const char *expression, JsonbCont
 	pstate->p_ref_hook_state = &map;
 
 	Node *expr = transformExpr(pstate, raw, EXPR_KIND_OTHER);
-	// Evaluated per row with no query around it: nothing that needs a plan of its own.
-	if (pstate->p_hasAggs || pstate->p_hasWindowFuncs || pstate->p_hasTargetSRFs || pstate->p_hasSubLinks)
+	if (pstate->p_hasSubLinks) {
+		free_parsestate(pstate);
+		return compile_as_query(rel, source, columns, target);
+	}
+	if (pstate->p_hasAggs || pstate->p_hasWindowFuncs || pstate->p_hasTargetSRFs)
 		ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-		                errmsg("%s may not use subqueries reading tables, aggregates, window or set-returning functions",
-		                       what),
-		                errdetail("Got: %s", expression)));
+		                errmsg("aggregates, window and set-returning functions are not allowed here")));
 	Oid type = exprType(expr);
 	Node *coerced = coerce_to_target_type(pstate, expr, type, target_attr->atttypid, target_attr->atttypmod,
 	                                      COERCION_ASSIGNMENT, COERCE_IMPLICIT_CAST, -1);
 	if (coerced == nullptr)
 		ereport(ERROR, (errcode(ERRCODE_DATATYPE_MISMATCH),
-		                errmsg("%s is of type %s but column \"%s\" is of type %s", what, format_type_be(type),
+		                errmsg("its value is of type %s but column \"%s\" is of type %s", format_type_be(type),
 		                       target_column, format_type_be(target_attr->atttypid))));
 	assign_expr_collations(pstate, coerced);
 	free_parsestate(pstate);
 
 	Expr *planned = expression_planner(reinterpret_cast<Expr *>(coerced));
-	return CompiledColumnExpression{target, ExecInitExpr(planned, nullptr)};
+	CompiledColumnExpression compiled{};
+	compiled.target = target;
+	compiled.state = ExecInitExpr(planned, nullptr);
+	return compiled;
 }
 
 }  // namespace
+
+Datum evaluate_column_expression(const CompiledColumnExpression &compiled, TupleTableSlot *slot, ExprContext *econtext,
+                                 bool *isnull)
+{
+	if (compiled.state != nullptr) {
+		econtext->ecxt_scantuple = slot;
+		return ExecEvalExprSwitchContext(compiled.state, econtext, isnull);
+	}
+	MemoryContext caller = MemoryContextSwitchTo(econtext->ecxt_per_tuple_memory);
+	slot_getallattrs(slot);
+	int count = slot->tts_tupleDescriptor->natts;
+	ParamListInfo parameters = makeParamList(count);
+	for (int i = 0; i < count; i++) {
+		parameters->params[i].value = slot->tts_values[i];
+		parameters->params[i].isnull = slot->tts_isnull[i];
+		parameters->params[i].pflags = PARAM_FLAG_CONST;
+		parameters->params[i].ptype = TupleDescAttr(slot->tts_tupleDescriptor, i)->atttypid;
+	}
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	if (SPI_execute_plan_with_paramlist(compiled.query, parameters, true, 1) != SPI_OK_SELECT || SPI_processed != 1)
+		elog(ERROR, "pgshift: the expression's query returned no row");
+	Datum value = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, isnull);
+	if (!*isnull)
+		value = SPI_datumTransfer(value, compiled.result_by_value, compiled.result_length);
+	SPI_finish();
+	MemoryContextSwitchTo(caller);
+	return value;
+}
+
+void release_column_expression(CompiledColumnExpression &compiled)
+{
+	if (compiled.query != nullptr)
+		SPI_freeplan(compiled.query);
+	compiled.query = nullptr;
+}

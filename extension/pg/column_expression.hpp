@@ -6,15 +6,29 @@
 
 extern "C" {
 #include "postgres.h"
+#include "executor/spi.h"
 #include "nodes/execnodes.h"
 #include "utils/jsonb.h"
 #include "utils/relcache.h"
 }
 
+// Simple expressions are planned into an ExprState evaluated straight over the row. An expression
+// with a subquery (`EXISTS (SELECT 1 FROM users WHERE id = user_id)`, pgroll's example 21) needs a
+// plan of its own: it becomes a prepared query whose parameter $n is the row's column n.
 struct CompiledColumnExpression {
-	AttrNumber target;  // physical column the value is written to
-	ExprState *state;   // evaluates over a slot holding the table's row (scan tuple)
+	AttrNumber target;    // physical column the value is written to
+	ExprState *state;     // fast path: evaluates over a slot holding the table's row (scan tuple)
+	SPIPlanPtr query;     // with subqueries: SELECT CAST((expr) AS type), kept for the session
+	int16 result_length;  // of the target's type, to copy the query's result out of SPI
+	bool result_by_value;
 };
+
+// The expression's value for the row in `slot` (in the econtext's per-tuple memory).
+Datum evaluate_column_expression(const CompiledColumnExpression &compiled, TupleTableSlot *slot, ExprContext *econtext,
+                                 bool *isnull);
+
+// Frees what compilation kept outside the current memory context (a prepared query).
+void release_column_expression(CompiledColumnExpression &compiled);
 
 // Parses and plans `expression` for `rel`, with column names resolved through `columns` (a jsonb
 // object virtual name -> physical name; names not in it resolve against the table itself) and the

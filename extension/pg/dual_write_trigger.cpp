@@ -172,6 +172,8 @@ void forget(DualWrite *entry)
 			*link = entry->next;
 			break;
 		}
+	for (int i = 0; i < entry->assignment_count; i++)
+		release_column_expression(entry->assignments[i].compiled);
 	ExecDropSingleTupleTableSlot(entry->slot);
 	FreeExprContext(entry->econtext, false);
 	MemoryContextDelete(entry->memory);
@@ -240,9 +242,8 @@ HeapTuple apply_assignments(DualWrite *entry, Relation rel, HeapTuple tuple, Dir
 			continue;
 		const CompiledColumnExpression &compiled = assignment.compiled;
 		ExecStoreHeapTuple(tuple, entry->slot, false);
-		entry->econtext->ecxt_scantuple = entry->slot;
 		bool isnull = false;
-		Datum value = ExecEvalExprSwitchContext(compiled.state, entry->econtext, &isnull);
+		Datum value = evaluate_column_expression(compiled, entry->slot, entry->econtext, &isnull);
 		int column = compiled.target;
 		// heap_modify_tuple copies the value into the new tuple (in the trigger's memory context),
 		// so the expression's per-row memory can be reset right after.
@@ -317,6 +318,8 @@ extern "C" Datum pgshift_check_dual_write(PG_FUNCTION_ARGS)
 		DualWrite *entry = compile(trigger, rel);
 		compile_direction(entry, rel, Direction::up);
 		check_down_direction(entry, rel);
+		for (int k = 0; k < entry->assignment_count; k++)
+			release_column_expression(entry->assignments[k].compiled);
 		MemoryContextDelete(entry->memory);
 		found = true;
 	}
