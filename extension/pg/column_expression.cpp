@@ -14,6 +14,7 @@ extern "C" {
 #include "parser/parse_relation.h"
 #include "parser/parser.h"
 #include "utils/builtins.h"
+#include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
 }
@@ -85,14 +86,21 @@ CompiledColumnExpression compile(Relation rel, const char *expression, JsonbCont
 }
 
 CompiledColumnExpression compile_column_expression(Relation rel, const char *expression, JsonbContainer *columns,
-                                                   const char *target_column, const char *what)
+                                                   const char *target_column, const char *what, const char *schema)
 {
 	// Errors name the expression they come from: `up expression "x + 1" for column "y": ...`.
 	MemoryContext caller = CurrentMemoryContext;
 	CompiledColumnExpression compiled{};
+	// Names resolve in the managed schema, as pgroll's triggers resolve them on its connection; a
+	// prepared query keeps this search_path when it is planned again.
+	int nest_level = NewGUCNestLevel();
+	(void) set_config_option("search_path", quote_identifier(schema), PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE,
+	                         true, 0, false);
 	PG_TRY();
 	{
 		compiled = compile(rel, expression, columns, target_column, what);
+		compiled.search_path = pstrdup(quote_identifier(schema));
+		AtEOXact_GUC(true, nest_level);
 	}
 	PG_CATCH();
 	{
@@ -231,6 +239,11 @@ Datum evaluate_column_expression(const CompiledColumnExpression &compiled, Tuple
 		parameters->params[i].pflags = PARAM_FLAG_CONST;
 		parameters->params[i].ptype = TupleDescAttr(slot->tts_tupleDescriptor, i)->atttypid;
 	}
+	// PostgreSQL plans a prepared query again when search_path differs from the one it was planned
+	// with, resolving names anew: run it with the managed schema's.
+	int nest_level = NewGUCNestLevel();
+	(void) set_config_option("search_path", compiled.search_path, PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0,
+	                         false);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	if (SPI_execute_plan_with_paramlist(compiled.query, parameters, true, 1) != SPI_OK_SELECT || SPI_processed != 1)
@@ -239,6 +252,7 @@ Datum evaluate_column_expression(const CompiledColumnExpression &compiled, Tuple
 	if (!*isnull)
 		value = SPI_datumTransfer(value, compiled.result_by_value, compiled.result_length);
 	SPI_finish();
+	AtEOXact_GUC(true, nest_level);
 	MemoryContextSwitchTo(caller);
 	return value;
 }

@@ -19,6 +19,7 @@ struct CompiledColumnExpression {
 	AttrNumber target;    // physical column the value is written to
 	ExprState *state;     // fast path: evaluates over a slot holding the table's row (scan tuple)
 	SPIPlanPtr query;     // with subqueries: SELECT CAST((expr) AS type), kept for the session
+	const char *search_path;   // the query runs (and is planned again) with the managed schema
 	int16 result_length;  // of the target's type, to copy the query's result out of SPI
 	bool result_by_value;
 };
@@ -32,7 +33,9 @@ void release_column_expression(CompiledColumnExpression &compiled);
 
 // Parses and plans `expression` for `rel`, with column names resolved through `columns` (a jsonb
 // object virtual name -> physical name; names not in it resolve against the table itself) and the
-// value coerced to the type of `target_column`. Allocates in CurrentMemoryContext. Raises an
-// ERROR naming `what` (e.g. `up expression for column "price"`) when the expression is not valid.
+// value coerced to the type of `target_column`. Other names (tables, functions, types) resolve in
+// `schema`, the managed schema, whatever the writing session's search_path. Allocates in
+// CurrentMemoryContext. Raises an ERROR naming `what` (e.g. `up expression "..." for column "price"`)
+// when the expression is not valid.
 CompiledColumnExpression compile_column_expression(Relation rel, const char *expression, JsonbContainer *columns,
-                                                   const char *target_column, const char *what);
+                                                   const char *target_column, const char *what, const char *schema);

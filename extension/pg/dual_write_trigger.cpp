@@ -129,8 +129,8 @@ void compile_direction(DualWrite *entry, Relation rel, Direction direction)
 			continue;
 		const char *what = psprintf("%s expression \"%s\" for column \"%s\"", index == 0 ? "up" : "down",
 		                            assignment.expression, assignment.target);
-		assignment.compiled =
-		    compile_column_expression(rel, assignment.expression, assignment.columns, assignment.target, what);
+		assignment.compiled = compile_column_expression(rel, assignment.expression, assignment.columns,
+		                                                assignment.target, what, entry->schema);
 	}
 	MemoryContextSwitchTo(old);
 	entry->compiled[index] = true;
