@@ -288,6 +288,33 @@ END $$;
 COMMENT ON FUNCTION pgshift._create_version_schema(name, name, jsonb) IS
     'pgshift internal: creates a version schema with one view per table of the schema';
 
+-- The schema's objects that a DROP can remove (tables, views, sequences, types, functions...), for
+-- undoing raw SQL that has no `down`: what it created is dropped again at rollback.
+CREATE FUNCTION pgshift._schema_objects(schema name)
+    RETURNS TABLE (oid oid, kind text, identity text)
+    LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT o.oid, i.type, i.identity
+      FROM (SELECT 'pg_class'::regclass AS classid, c.oid FROM pg_class c
+             WHERE c.relnamespace = $1::regnamespace AND c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f')
+            UNION ALL
+            SELECT 'pg_type'::regclass, t.oid FROM pg_type t
+             WHERE t.typnamespace = $1::regnamespace AND t.typrelid = 0 AND t.typcategory <> 'A'
+            UNION ALL
+            SELECT 'pg_proc'::regclass, p.oid FROM pg_proc p WHERE p.pronamespace = $1::regnamespace) o,
+           LATERAL pg_identify_object(o.classid, o.oid, 0) i
+$$;
+COMMENT ON FUNCTION pgshift._schema_objects(name) IS 'pgshift internal: droppable objects of a schema';
+
+-- DROP statements for the objects of `schema` that are not in `before`, newest first.
+CREATE FUNCTION pgshift._drops_since(schema name, before oid[]) RETURNS jsonb
+    LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT coalesce(jsonb_agg(jsonb_build_object('sql', format('DROP %s IF EXISTS %s CASCADE', upper(o.kind), o.identity),
+                                                 'op', 'undo of raw sql') ORDER BY o.oid DESC), '[]')
+      FROM pgshift._schema_objects(schema) o
+     WHERE o.oid <> ALL (before)
+$$;
+COMMENT ON FUNCTION pgshift._drops_since(name, oid[]) IS 'pgshift internal: how to drop what was created since a snapshot';
+
 CREATE FUNCTION pgshift._active(schema name) RETURNS pgshift.migrations
     LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
@@ -323,6 +350,7 @@ CREATE FUNCTION pgshift.start(schema name, migration jsonb, options jsonb DEFAUL
 DECLARE
     planned jsonb;
     active text;
+    objects_before oid[];
 BEGIN
     PERFORM pgshift._lock(schema);
     SELECT m.name INTO active FROM pgshift.migrations m WHERE m.schema = start.schema AND NOT m.done;
@@ -343,7 +371,16 @@ BEGIN
     INSERT INTO pgshift.migrations (schema, name, parent, migration, plan, version_schema)
     VALUES (schema, planned->>'name', pgshift.latest_migration(schema), migration - 'name', planned,
             planned->>'version_schema');
+    IF coalesce((planned->>'undo_by_snapshot')::boolean, false) THEN
+        -- Raw SQL without `down`: rollback drops what it creates.
+        objects_before := ARRAY(SELECT o.oid FROM pgshift._schema_objects(schema) o);
+    END IF;
     PERFORM pgshift._execute(schema, planned->'start');
+    IF objects_before IS NOT NULL THEN
+        UPDATE pgshift.migrations m
+           SET plan = jsonb_set(m.plan, '{rollback}', pgshift._drops_since(start.schema, objects_before) || (m.plan->'rollback'))
+         WHERE m.schema = start.schema AND m.name = planned->>'name';
+    END IF;
     PERFORM pgshift._create_version_schema(schema, planned->>'version_schema', planned->'overlay');
     -- What cannot run in this transaction goes to the worker, which starts once it has committed.
     INSERT INTO pgshift.jobs (schema, migration, step, kind, table_name, statement, cleanup, optional,

@@ -66,3 +66,13 @@ SELECT pgshift.start('tio', $${"name": "06", "operations": [{"sql": {"up": "SELE
 SELECT pgshift.start('tio', $${"name": "06", "operations": [{"create_index": {"name": "customers_pkey", "table": "clients", "columns": [{"column": "id"}]}}]}$$);
 SELECT pgshift.start('tio', $${"name": "06", "operations": [{"drop_index": {"name": "nope"}}]}$$);
 SELECT pgshift.start('tio', $${"name": "06", "operations": [{"rename_table": {"from": "clients", "to": "users"}}]}$$);
+SELECT pgshift.rollback('tio') ->> 'status';
+
+-- Raw SQL without `down`: rollback drops what it created (pgroll leaves it behind).
+CREATE TEMP TABLE before_raw AS SELECT pgshift.read_schema('tio') AS snapshot;
+SELECT pgshift.start('tio', $${"name": "07", "operations": [{"sql": {"up":
+  "CREATE TYPE fruit_size AS ENUM ('small', 'large'); CREATE FUNCTION twice(x int) RETURNS int LANGUAGE sql AS 'SELECT 2 * x'; CREATE TABLE fruits (size fruit_size)"}}]}$$) ->> 'status';
+SELECT to_regtype('tio.fruit_size') AS type, to_regprocedure('tio.twice(int)') AS function, to_regclass('tio.fruits') AS "table";
+SELECT pgshift.rollback('tio') ->> 'status';
+SELECT to_regtype('tio.fruit_size') AS type, to_regprocedure('tio.twice(int)') AS function, to_regclass('tio.fruits') AS "table";
+SELECT pgshift.read_schema('tio') = snapshot AS unchanged FROM before_raw;

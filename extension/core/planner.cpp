@@ -138,6 +138,7 @@ json plan_start(const std::string &schema, const json &migration, const json &ca
 	            {"jobs", jobs},
 	            {"rollback", rollback},
 	            {"overlay", raw_sql_at_start ? json::object() : views_overlay(virt)},
+	            {"undo_by_snapshot", raw_sql_at_start && operation_body(operations[0]).value("down", "").empty()},
 	            {"refresh_views", refresh_views}};
 }
 
