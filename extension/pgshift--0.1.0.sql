@@ -276,6 +276,38 @@ BEGIN
 END $$;
 COMMENT ON FUNCTION pgshift._execute(name, jsonb) IS 'pgshift internal: executes planned steps [{sql}, ...]';
 
+-- Whoever may use the managed schema may use the version schema, and each view gets the privileges
+-- its table has (the views are security_invoker, so the table's privileges and row-level security
+-- apply as well). pgroll grants nothing, so least-privilege roles could not use its versions.
+CREATE FUNCTION pgshift._grant_like_tables(schema name, version_schema name) RETURNS void
+    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    grant_row record;
+BEGIN
+    FOR grant_row IN
+        SELECT DISTINCT CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(pg_get_userbyid(a.grantee)) END AS grantee
+          FROM pg_namespace n, aclexplode(n.nspacl) a
+         WHERE n.nspname = schema AND a.privilege_type = 'USAGE'
+    LOOP
+        EXECUTE format('GRANT USAGE ON SCHEMA %I TO %s', version_schema, grant_row.grantee);
+    END LOOP;
+    FOR grant_row IN
+        SELECT u.view_name, a.privilege_type,
+               CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(pg_get_userbyid(a.grantee)) END AS grantee
+          FROM information_schema.view_table_usage u
+          JOIN pg_class c ON c.relname = u.table_name AND c.relnamespace = schema::regnamespace,
+               aclexplode(c.relacl) a
+         WHERE u.view_schema = version_schema AND u.table_schema = schema
+           AND a.privilege_type IN ('SELECT', 'INSERT', 'UPDATE', 'DELETE')
+           AND a.grantee <> c.relowner
+    LOOP
+        EXECUTE format('GRANT %s ON %I.%I TO %s', grant_row.privilege_type, version_schema, grant_row.view_name,
+                       grant_row.grantee);
+    END LOOP;
+END $$;
+COMMENT ON FUNCTION pgshift._grant_like_tables(name, name) IS
+    'pgshift internal: gives a version schema and its views the privileges of the schema and its tables';
+
 CREATE FUNCTION pgshift._create_version_schema(schema name, version_schema name, view_overlay jsonb) RETURNS void
     LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
@@ -284,6 +316,7 @@ BEGIN
     FOREACH stmt IN ARRAY pgshift.version_schema_sql(schema, version_schema, pgshift.read_schema(schema), view_overlay) LOOP
         EXECUTE stmt;
     END LOOP;
+    PERFORM pgshift._grant_like_tables(schema, version_schema);
 END $$;
 COMMENT ON FUNCTION pgshift._create_version_schema(name, name, jsonb) IS
     'pgshift internal: creates a version schema with one view per table of the schema';
