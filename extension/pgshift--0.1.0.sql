@@ -259,6 +259,7 @@ DECLARE
     hint text;
 BEGIN
     PERFORM set_config('search_path', format('%I', schema), true);
+    PERFORM set_config('pgshift.internal', 'on', true);
     FOR step IN SELECT s FROM jsonb_array_elements(coalesce(steps, '[]')) s LOOP
         BEGIN
             EXECUTE step->>'sql';
@@ -379,7 +380,8 @@ COMMENT ON FUNCTION pgshift.validate(name, jsonb) IS
     'pgshift: checks a migration against the live schema and changes nothing; raises the first problem';
 
 CREATE FUNCTION pgshift.start(schema name, migration jsonb, options jsonb DEFAULT '{}') RETURNS jsonb
-    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp SET client_min_messages = warning AS $$
+    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp SET client_min_messages = warning
+    SET pgshift.internal = on AS $$
 DECLARE
     planned jsonb;
     active text;
@@ -456,7 +458,8 @@ COMMENT ON FUNCTION pgshift._require_jobs_done(pgshift.migrations) IS
     'pgshift internal: raises unless every job of the migration is done';
 
 CREATE FUNCTION pgshift.complete(schema name) RETURNS jsonb
-    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp SET client_min_messages = warning AS $$
+    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp SET client_min_messages = warning
+    SET pgshift.internal = on AS $$
 DECLARE
     m pgshift.migrations;
     previous text;
@@ -483,7 +486,8 @@ COMMENT ON FUNCTION pgshift.complete(name) IS
     'pgshift: completes the active migration (contract) and drops the previous version schema';
 
 CREATE FUNCTION pgshift.rollback(schema name) RETURNS jsonb
-    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp SET client_min_messages = warning AS $$
+    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp SET client_min_messages = warning
+    SET pgshift.internal = on AS $$
 DECLARE
     m pgshift.migrations;
 BEGIN
@@ -568,3 +572,63 @@ BEGIN
 END $$;
 COMMENT ON PROCEDURE pgshift.wait_for_jobs(name, double precision) IS
     'pgshift: waits until the schema''s jobs are done (CALL it outside a transaction block)';
+
+-- ---------------------------------------------------------------------------------------------------
+-- DDL made outside pgshift (psql, an ORM) is recorded as an "inferred" migration of its schema, so
+-- that history, pull and read_schema stay true. Event triggers need a superuser to create them:
+-- capture is switched on with pgshift.capture_ddl(true) (off again with false), not by CREATE
+-- EXTENSION, so the extension itself installs without superuser.
+CREATE FUNCTION pgshift._record_ddl() RETURNS event_trigger
+    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    target name;
+    latest text;
+    query text := current_query();
+BEGIN
+    IF current_setting('pgshift.internal', true) = 'on' THEN
+        RETURN;   -- pgshift's own DDL
+    END IF;
+    IF tg_event = 'sql_drop' THEN
+        SELECT DISTINCT o.schema_name INTO target FROM pg_event_trigger_dropped_objects() o
+         WHERE o.schema_name IS NOT NULL LIMIT 1;
+    ELSE
+        SELECT DISTINCT c.schema_name INTO target FROM pg_event_trigger_ddl_commands() c
+         WHERE c.schema_name IS NOT NULL LIMIT 1;
+    END IF;
+    -- Only schemas pgshift manages, and not while one of their migrations is active.
+    IF target IS NULL OR NOT EXISTS (SELECT FROM pgshift.migrations m WHERE m.schema = target)
+       OR pgshift.is_active(target) THEN
+        RETURN;
+    END IF;
+    -- One record per statement batch: a batch of several statements updates the same record.
+    UPDATE pgshift.migrations m SET resulting_schema = pgshift.read_schema(target), updated_at = clock_timestamp()
+     WHERE m.schema = target AND m.migration_type = 'inferred' AND m.created_at >= transaction_timestamp()
+       AND m.migration->'operations'->0->'sql'->>'up' = query
+       AND m.seq = (SELECT max(seq) FROM pgshift.migrations WHERE schema = target);
+    IF FOUND THEN
+        RETURN;
+    END IF;
+    -- Named after the latest migration pgshift applied (as pgroll names them), chained to the latest of all.
+    SELECT m.name INTO latest FROM pgshift.migrations m
+     WHERE m.schema = target AND m.migration_type <> 'inferred' ORDER BY m.seq DESC LIMIT 1;
+    INSERT INTO pgshift.migrations (schema, name, parent, migration, done, migration_type, resulting_schema)
+    VALUES (target, coalesce(latest, '00000_initial') || '_' || to_char(clock_timestamp(), 'YYYYMMDDHH24MISSUS'),
+            pgshift.latest_migration(target),
+            jsonb_build_object('operations', jsonb_build_array(jsonb_build_object('sql', jsonb_build_object('up', query)))),
+            true, 'inferred', pgshift.read_schema(target));
+END $$;
+COMMENT ON FUNCTION pgshift._record_ddl() IS 'pgshift internal: records DDL made outside pgshift as an inferred migration';
+
+CREATE FUNCTION pgshift.capture_ddl(enabled boolean DEFAULT true) RETURNS boolean
+    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp SET client_min_messages = warning AS $$
+BEGIN
+    DROP EVENT TRIGGER IF EXISTS pgshift_capture_ddl;
+    DROP EVENT TRIGGER IF EXISTS pgshift_capture_drops;
+    IF enabled THEN
+        CREATE EVENT TRIGGER pgshift_capture_ddl ON ddl_command_end EXECUTE FUNCTION pgshift._record_ddl();
+        CREATE EVENT TRIGGER pgshift_capture_drops ON sql_drop EXECUTE FUNCTION pgshift._record_ddl();
+    END IF;
+    RETURN enabled;
+END $$;
+COMMENT ON FUNCTION pgshift.capture_ddl(boolean) IS
+    'pgshift: records DDL made outside pgshift as inferred migrations (true) or stops (false); needs a superuser';

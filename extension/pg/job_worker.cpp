@@ -344,6 +344,7 @@ extern "C" void pgshift_job_worker_main(Datum)
 	SetConfigOption("lock_timeout", "0", PGC_USERSET, PGC_S_SESSION);
 	SetConfigOption("statement_timeout", "0", PGC_USERSET, PGC_S_SESSION);
 	SetConfigOption("application_name", "pgshift worker", PGC_USERSET, PGC_S_SESSION);
+	SetConfigOption("pgshift.internal", "on", PGC_USERSET, PGC_S_SESSION);
 	for (;;) {
 		CHECK_FOR_INTERRUPTS();
 		MemoryContextReset(worker_memory);

@@ -14,10 +14,15 @@ void _PG_init(void);
 PG_FUNCTION_INFO_V1(pgshift_version);
 }
 
+bool pgshift_internal_ddl = false;
+
 extern "C" void _PG_init(void)
 {
 	register_dual_write_invalidation();
 	define_read_schema_settings();
+	// Set (locally) while pgshift runs its own DDL, so that DDL capture does not record it.
+	DefineCustomBoolVariable("pgshift.internal", "Marks DDL run by pgshift itself (not recorded as an inferred migration).",
+	                         NULL, &pgshift_internal_ddl, false, PGC_USERSET, GUC_NOT_IN_SAMPLE, NULL, NULL, NULL);
 	MarkGUCPrefixReserved("pgshift");
 }
 
