@@ -65,6 +65,7 @@ conformance() {   # conformance SCHEMA: pgroll's example migrations through our 
 run_suite "unit tests (ctest)" unit_tests
 run_suite "pg_regress (make installcheck)" regression_tests
 run_suite "CLI tests" bash test/cli/run.sh
+run_suite "bad input through the CLI" bash test/bad_input/run.sh
 run_suite "pgroll examples, schema public" conformance public
 run_suite "pgroll examples, schema non_public" conformance non_public
 
