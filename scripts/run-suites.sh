@@ -59,7 +59,30 @@ conformance() {   # conformance SCHEMA: pgroll's example migrations through our 
   if [ ! -x "$shared/conformance/run-pgroll-examples" ]; then
     echo "no conformance runner under $shared (set PGSHIFT_SHARED)"; echo "0 passed, 1 failed"; return 1
   fi
-  UPTO=${PGSHIFT_CONFORMANCE_UPTO:-02} "$shared/conformance/run-pgroll-examples" "$(command -v pgshift)" "$1"
+  if [ -n "${PGSHIFT_CONFORMANCE_UPTO:-}" ]; then
+    UPTO=$PGSHIFT_CONFORMANCE_UPTO "$shared/conformance/run-pgroll-examples" "$(command -v pgshift)" "$1"
+  else
+    "$shared/conformance/run-pgroll-examples" "$(command -v pgshift)" "$1"
+  fi
+}
+
+# `migrate` of pgroll's examples directory, twice: the second run applies nothing and exits 0.
+migrate_examples_twice() {
+  local db=pgshift_migrate_twice passed=0 failed=0 out
+  local url="postgresql:///$db?host=${PGHOST}&port=${PGPORT}&user=${PGUSER:-postgres}"
+  check() { if eval "$2"; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAIL: $1"; fi; }
+  psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db" >/dev/null 2>&1
+  pgshift --postgres-url "$url" init >/dev/null
+  out=$(pgshift --postgres-url "$url" migrate "$shared/conformance/pgroll/examples" --complete 2>&1)
+  check "first migrate applies all 56 examples: $(echo "$out" | tail -n 2)" \
+    '[ "$(psql -X -At -d $db -c "SELECT count(*) FROM pgshift.migrations WHERE done")" = 56 ]'
+  out=$(pgshift --postgres-url "$url" migrate "$shared/conformance/pgroll/examples" --complete 2>&1); local status=$?
+  check "second migrate exits 0 (exit $status)" '[ $status -eq 0 ]'
+  check "second migrate applies nothing: $out" '[[ "$out" == *"up to date"* ]]'
+  check "still 56 migrations" '[ "$(psql -X -At -d $db -c "SELECT count(*) FROM pgshift.migrations")" = 56 ]'
+  psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $db" >/dev/null 2>&1
+  echo "$passed passed, $failed failed"
+  [ "$failed" -eq 0 ]
 }
 
 run_suite "unit tests (ctest)" unit_tests
@@ -68,6 +91,7 @@ run_suite "CLI tests" bash test/cli/run.sh
 run_suite "bad input through the CLI" bash test/bad_input/run.sh
 run_suite "pgroll examples, schema public" conformance public
 run_suite "pgroll examples, schema non_public" conformance non_public
+run_suite "migrate the examples twice" migrate_examples_twice
 
 for b in "${broken[@]}"; do echo "FAILED: $b"; failed=$((failed + 1)); done
 echo "$passed passed, $failed failed"
