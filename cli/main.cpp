@@ -19,14 +19,13 @@ constexpr int exit_usage = 2;
 
 void print_error(const pgshift::cli::Failure &failure, bool verbose) {
 	std::cerr << "Error: " << failure.what() << "\n";
-	if (const auto *database = dynamic_cast<const pgshift::cli::DatabaseError *>(&failure)) {
-		if (!database->detail().empty())
-			std::cerr << "DETAIL: " << database->detail() << "\n";
-		if (!database->hint().empty())
-			std::cerr << "HINT: " << database->hint() << "\n";
+	if (!failure.detail().empty())
+		std::cerr << "DETAIL: " << failure.detail() << "\n";
+	if (!failure.hint().empty())
+		std::cerr << "HINT: " << failure.hint() << "\n";
+	if (const auto *database = dynamic_cast<const pgshift::cli::DatabaseError *>(&failure))
 		if (verbose && !database->sqlstate().empty())
 			std::cerr << "SQLSTATE: " << database->sqlstate() << "\n";
-	}
 	std::cerr << std::flush;
 }
 

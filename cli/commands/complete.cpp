@@ -1,4 +1,5 @@
-// pgshift complete: completes the active migration (contract) and drops the previous version schema.
+// pgshift complete: waits for the active migration's jobs, then completes it (contract) and drops the
+// previous version schema.
 #include <CLI/CLI.hpp>
 
 #include <memory>
@@ -6,6 +7,7 @@
 #include "advisory_lock.hpp"
 #include "commands/commands.hpp"
 #include "commands/common.hpp"
+#include "job_waiter.hpp"
 #include "session.hpp"
 
 namespace pgshift::cli {
@@ -21,6 +23,8 @@ void run_complete(const GlobalOptions &options, const CompleteOptions &complete)
 	require_extension(conn, options);
 	AdvisoryLock lock = AdvisoryLock::for_schema(conn, conn.quote_identifier(options.state_schema), options.schema,
 	                                             complete.lock_wait_seconds);
+	// The server refuses to complete before the jobs are done; this also resumes them after a restart.
+	wait_for_jobs(conn, options);
 	complete_and_report(conn, options);
 }
 

@@ -1,12 +1,15 @@
-// pgshift start FILE [--complete]: starts a migration (expand) and creates its version schema.
+// pgshift start FILE [--complete]: starts a migration (expand) and creates its version schema, then
+// waits for its jobs (backfills, concurrent index builds), which the server's worker runs.
 #include <CLI/CLI.hpp>
 
 #include <iostream>
 #include <memory>
 
 #include "advisory_lock.hpp"
+#include "commands/backfill_options.hpp"
 #include "commands/commands.hpp"
 #include "commands/common.hpp"
+#include "job_waiter.hpp"
 #include "migration_file.hpp"
 #include "session.hpp"
 
@@ -17,7 +20,9 @@ namespace {
 struct StartOptions {
 	std::string file;
 	bool complete = false;
+	bool no_wait = false;
 	double lock_wait_seconds = 0;
+	BackfillOptions backfill;
 };
 
 void run_start(const GlobalOptions &options, const StartOptions &start) {
@@ -28,8 +33,8 @@ void run_start(const GlobalOptions &options, const StartOptions &start) {
 	AdvisoryLock lock =
 		AdvisoryLock::for_schema(conn, conn.quote_identifier(options.state_schema), options.schema, start.lock_wait_seconds);
 
-	const auto result =
-		call_json_function(conn, options, "start($1, $2::jsonb)", {options.schema, migration.body.dump()});
+	const auto result = call_json_function(conn, options, "start($1, $2::jsonb, $3::jsonb)",
+	                                       {options.schema, migration.body.dump(), start_options(start.backfill).dump()});
 	const auto version_schema = result.find("version_schema");
 	if (version_schema != result.end() && version_schema->is_string())
 		std::cout << "New version of the schema available under the postgres \"" << version_schema->get<std::string>()
@@ -37,6 +42,10 @@ void run_start(const GlobalOptions &options, const StartOptions &start) {
 	else
 		std::cout << "Migration \"" << result.value("name", migration.name) << "\" started successfully" << std::endl;
 
+	if (start.no_wait)
+		return;
+	// As pgroll's start, which returns once the backfills are done; the version schema is usable already.
+	wait_for_jobs(conn, options);
 	if (start.complete)
 		complete_and_report(conn, options);
 }
@@ -48,8 +57,17 @@ void add_start(CLI::App &root, Commands &commands) {
 	CLI::App *command = root.add_subcommand("start", "Start a migration for the operations present in the given file");
 	// No ExistingFile check here: a missing file is a runtime error (exit 1) like an unreadable one.
 	command->add_option("file", start->file, "Migration file (.json, .yaml or .yml)")->required();
-	command->add_flag("-c,--complete", start->complete, "Mark the migration as complete right after starting it");
+	CLI::Option *complete =
+		command->add_flag("-c,--complete", start->complete, "Mark the migration as complete right after starting it");
+	command->add_flag("--no-wait", start->no_wait,
+	                  "Return once started, without waiting for the backfills and index builds ('complete' waits)")
+		->excludes(complete);
+	add_backfill_options(*command, start->backfill);
 	add_lock_wait_option(*command, start->lock_wait_seconds);
+	command->footer(
+		"After starting the migration, start waits until the server's background worker has run its jobs\n"
+		"(backfills of new columns, concurrent index builds), showing their progress on stderr. The worker\n"
+		"does not need the client: Ctrl-C stops waiting, not the jobs. Watch them in pgshift.backfill_progress.");
 	commands.push_back({command, [start](const GlobalOptions &options) { run_start(options, *start); }});
 }
 

@@ -16,7 +16,8 @@ source "$here/lib.sh"
 
 PGSHIFT=${PGSHIFT_BIN:-pgshift}
 # Settings of the caller's shell must not leak into the commands under test.
-unset PGSHIFT_PG_URL PGSHIFT_SCHEMA PGSHIFT_STATE_SCHEMA PGSHIFT_LOCK_TIMEOUT PGSHIFT_VERBOSE PGSHIFT_LOCK_WAIT_TIMEOUT
+unset PGSHIFT_PG_URL PGSHIFT_SCHEMA PGSHIFT_STATE_SCHEMA PGSHIFT_LOCK_TIMEOUT PGSHIFT_VERBOSE PGSHIFT_LOCK_WAIT_TIMEOUT \
+  PGSHIFT_BACKFILL_BATCH_SIZE PGSHIFT_BACKFILL_BATCH_DELAY
 export PGOPTIONS="-c client_min_messages=warning"
 ADMIN_DB=${PGDATABASE:-postgres}
 VERSION=$(sed -n "s/^default_version = '\(.*\)'/\1/p" "$repo/extension/pgshift.control")
@@ -464,5 +465,10 @@ assert_contains "init says it is installed at another version" "$ERR" "already i
 # migrate, validate, pull, latest --local, baseline, concurrent migrate.
 # shellcheck source-path=SCRIPTDIR source=commands_test.sh
 source "$here/commands_test.sh"
+
+# Backfills by the server's worker: flags, progress, a failed job, Ctrl-C, a killed CLI, a server
+# restart, a concurrent writer (about a minute).
+# shellcheck source-path=SCRIPTDIR source=backfill_test.sh
+source "$here/backfill_test.sh"
 
 finish_tests

@@ -1,0 +1,58 @@
+#include "commands/backfill_options.hpp"
+
+#include <CLI/CLI.hpp>
+
+#include <limits>
+#include <stdexcept>
+
+#include "duration.hpp"
+
+namespace pgshift::cli {
+
+namespace {
+
+// The delay in whole milliseconds (pgshift.jobs.batch_delay_ms is an integer); throws on bad input.
+long long delay_milliseconds(const std::string &text) {
+	const auto duration = parse_go_duration(text);
+	if (duration.count() < 0)
+		throw std::invalid_argument("must not be negative, got \"" + text + "\"");
+	const long long milliseconds = whole_milliseconds_rounded_up(duration);
+	if (milliseconds > std::numeric_limits<int>::max())
+		throw std::out_of_range("\"" + text + "\" is too long a delay between batches");
+	return milliseconds;
+}
+
+const CLI::Validator &go_delay() {
+	static const CLI::Validator validator(
+		[](std::string &input) -> std::string {
+			try {
+				delay_milliseconds(input);
+				return "";
+			} catch (const std::exception &error) {
+				return error.what();
+			}
+		},
+		"DURATION");
+	return validator;
+}
+
+}  // namespace
+
+void add_backfill_options(CLI::App &command, BackfillOptions &backfill) {
+	command.add_option("--backfill-batch-size", backfill.batch_size, "Number of rows backfilled in each batch")
+		->envname("PGSHIFT_BACKFILL_BATCH_SIZE")
+		->check(CLI::Range(1, std::numeric_limits<int>::max()))
+		->capture_default_str();
+	command.add_option("--backfill-batch-delay", backfill.batch_delay,
+	                   "Pause between backfill batches, as a duration: 0, 100ms, 1s, 1m30s")
+		->envname("PGSHIFT_BACKFILL_BATCH_DELAY")
+		->check(go_delay())
+		->capture_default_str();
+}
+
+nlohmann::ordered_json start_options(const BackfillOptions &backfill) {
+	return {{"backfill_batch_size", backfill.batch_size},
+	        {"backfill_batch_delay_ms", delay_milliseconds(backfill.batch_delay)}};
+}
+
+}  // namespace pgshift::cli

@@ -1,0 +1,24 @@
+// --backfill-batch-size and --backfill-batch-delay, as pgroll's, on start and migrate: how the server's
+// worker paces the backfills of the migrations they start (pgshift.start's options).
+#pragma once
+#include <nlohmann/json.hpp>
+
+#include <string>
+
+namespace CLI {
+class App;
+}
+
+namespace pgshift::cli {
+
+struct BackfillOptions {
+	int batch_size = 1000;
+	std::string batch_delay = "0";   // a Go duration, checked when parsed
+};
+
+void add_backfill_options(CLI::App &command, BackfillOptions &backfill);
+
+// {"backfill_batch_size": N, "backfill_batch_delay_ms": M}, the options argument of pgshift.start.
+nlohmann::ordered_json start_options(const BackfillOptions &backfill);
+
+}  // namespace pgshift::cli
