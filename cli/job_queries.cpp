@@ -63,7 +63,8 @@ bool worker_running(Connection &conn, const GlobalOptions &options) {
 }
 
 void resume_jobs(Connection &conn, const GlobalOptions &options) {
-	conn.query("SELECT " + state_function(conn, options, "backfill_resume($1)"), {options.schema});
+	// ensure_worker starts a worker for jobs that can run, and leaves paused or failed jobs as they are.
+	conn.query("SELECT " + state_function(conn, options, "ensure_worker($1)"), {options.schema});
 }
 
 }  // namespace pgshift::cli

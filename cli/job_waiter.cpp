@@ -80,7 +80,7 @@ public:
 		if (running || fingerprint != last_fingerprint_)
 			fruitless_resumes_ = 0;
 		last_fingerprint_ = fingerprint;
-		// A paused job waits for whoever paused it; backfill_resume would resume it.
+		// A paused job waits for whoever paused it.
 		if (running || any_paused(state)) {
 			polls_without_worker_ = 0;
 			return;

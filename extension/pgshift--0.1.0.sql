@@ -81,7 +81,8 @@ COMMENT ON FUNCTION pgshift.worker_running(name) IS 'pgshift: whether the backgr
 
 CREATE VIEW pgshift.backfill_progress AS
 SELECT j.schema, j.migration, j.table_name AS "table", j.state, j.rows_done,
-       greatest(j.rows_estimated, j.rows_done) AS rows_estimated,
+       CASE WHEN j.rows_estimated IS NOT NULL THEN greatest(j.rows_estimated, j.rows_done) END AS rows_estimated,
+       pgshift.worker_running(j.schema) AS worker_running,
        CASE WHEN j.started_at IS NULL OR j.rows_done = 0 THEN NULL
             ELSE round(j.rows_done / greatest(extract(epoch FROM coalesce(j.finished_at, j.updated_at) - j.started_at), 0.001))
        END AS rows_per_second,
@@ -97,16 +98,26 @@ CREATE FUNCTION pgshift.jobs_pending(schema name) RETURNS bigint
 $$;
 COMMENT ON FUNCTION pgshift.jobs_pending(name) IS 'pgshift: how many jobs of the schema''s active migration are not done';
 
+CREATE FUNCTION pgshift.ensure_worker(schema name) RETURNS boolean
+    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    -- Only for jobs that can run: paused and failed ones wait for backfill_resume.
+    IF EXISTS (SELECT FROM pgshift.jobs j WHERE j.schema = ensure_worker.schema AND j.state IN ('pending', 'running'))
+       AND NOT pgshift.worker_running(schema) THEN
+        RETURN pgshift._launch_worker(schema);
+    END IF;
+    RETURN false;
+END $$;
+COMMENT ON FUNCTION pgshift.ensure_worker(name) IS
+    'pgshift: starts the schema''s worker if jobs wait to run and none runs (e.g. after a server restart); changes no job';
+
 CREATE FUNCTION pgshift.backfill_resume(schema name) RETURNS boolean
     LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     -- Paused and failed jobs run again (a failed batch is retried from its checkpoint).
     UPDATE pgshift.jobs j SET state = 'running', error = NULL, updated_at = clock_timestamp()
      WHERE j.schema = backfill_resume.schema AND j.state IN ('paused', 'failed');
-    IF pgshift.jobs_pending(schema) > 0 AND NOT pgshift.worker_running(schema) THEN
-        RETURN pgshift._launch_worker(schema);
-    END IF;
-    RETURN false;
+    RETURN pgshift.ensure_worker(schema);
 END $$;
 COMMENT ON FUNCTION pgshift.backfill_resume(name) IS
     'pgshift: resumes paused or failed jobs of the schema and starts its worker if none runs (e.g. after a server restart)';
@@ -563,9 +574,7 @@ BEGIN
             RAISE EXCEPTION 'jobs of schema "%" still running after % s', schema, timeout_seconds USING ERRCODE = '57014';
         END IF;
         -- A worker lost to a server restart is started again, from its checkpoint.
-        IF NOT pgshift.worker_running(schema) THEN
-            PERFORM pgshift.backfill_resume(schema);
-        END IF;
+        PERFORM pgshift.ensure_worker(schema);
         COMMIT;
         PERFORM pg_catalog.pg_sleep(0.05);
     END LOOP;

@@ -110,7 +110,10 @@ Job next_job(const char *schema)
 	SPI_execute_with_args("SELECT j.migration, j.step, j.kind = 'backfill', j.statement, j.cleanup, j.optional "
 	                      "FROM pgshift.jobs j "
 	                      "JOIN pgshift.migrations m ON m.schema = j.schema AND m.name = j.migration "
-	                      "WHERE j.schema = $1 AND j.state IN ('pending', 'running') ORDER BY m.seq, j.step LIMIT 1",
+	                      "WHERE j.schema = $1 AND j.state IN ('pending', 'running') "
+	                      "AND NOT EXISTS (SELECT FROM pgshift.jobs f WHERE f.schema = j.schema "
+	                      "AND f.migration = j.migration AND f.state = 'failed') "
+	                      "ORDER BY m.seq, j.step LIMIT 1",
 	                      1, types, values, nullptr, true, 1);
 	if (SPI_processed == 1) {
 		bool isnull;

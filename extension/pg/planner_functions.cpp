@@ -7,6 +7,7 @@
 extern "C" {
 #include "fmgr.h"
 #include "utils/builtins.h"
+#include "utils/guc.h"
 #include "utils/jsonb.h"
 
 PG_FUNCTION_INFO_V1(pgshift_plan_start);
@@ -29,7 +30,13 @@ extern "C" Datum pgshift_plan_start(PG_FUNCTION_ARGS)
 	char *catalog = jsonb_text(PG_GETARG_JSONB_P(2));
 	char *context = jsonb_text(PG_GETARG_JSONB_P(3));
 	PostgresExpressionParser parser;   // trivially destructible: safe in this frame
+	// Expressions are checked as start will run them: with the managed schema first in search_path,
+	// so that its types and functions resolve (an enum default of a column in that schema).
+	int nest_level = NewGUCNestLevel();
+	(void) set_config_option("search_path", quote_identifier(schema), PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE,
+	                         true, 0, false);
 	BridgeResult result = bridge_plan_start(schema, migration, catalog, context, parser);
+	AtEOXact_GUC(true, nest_level);
 	char *plan = bridge_take_text(&result);
 	PG_RETURN_DATUM(DirectFunctionCall1(jsonb_in, CStringGetDatum(plan)));
 }
