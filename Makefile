@@ -17,6 +17,10 @@ PG_CPPFLAGS = -Iextension -isystem $(shell $(PG_CONFIG) --includedir-server) -DP
 PG_CXXFLAGS = -std=c++17 -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers -fexceptions -MMD -MP
 SHLIB_LINK += -lstdc++
 
+# No LLVM bitcode for JIT inlining: pgshift's functions are not worth inlining into queries, and
+# the bitcode step doubles the build time.
+override with_llvm = no
+
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 

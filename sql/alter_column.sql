@@ -23,7 +23,7 @@ SELECT pgshift.start('alt', $${"name": "02_rating_int", "operations": [
 CALL pgshift.wait_for_jobs('alt');
 SELECT pg_typeof(rating), count(*) FROM alt_02_rating_int.reviews GROUP BY 1;
 SELECT count(*) AS backfilled FROM alt_02_rating_int.reviews r JOIN alt_01.reviews o USING (id) WHERE r.rating = o.rating::int;
--- The twin carries the column's comment and NOT NULL; the check and the index do not fit the new
+-- The twin carries the column's default ('0' as a number), comment and NOT NULL; the check and the index do not fit the new
 -- type, so they are skipped with a warning (as pgroll does) and go with the old column at complete.
 SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = 'alt.reviews'::regclass AND contype = 'c' ORDER BY 1;
 SELECT indexrelid::regclass, pg_get_indexdef(indexrelid) FROM pg_index WHERE indrelid = 'alt.reviews'::regclass ORDER BY 1;

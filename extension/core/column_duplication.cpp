@@ -37,6 +37,27 @@ std::string check_expression(std::string definition)
 	return definition;
 }
 
+// `'text'::some_type` -> `'text'`; "" when the expression is not a cast literal.
+std::string bare_literal(const std::string &expression)
+{
+	if (expression.empty() || expression[0] != '\'')
+		return "";
+	std::size_t i = 1;
+	while (i < expression.size()) {
+		if (expression[i] == '\'') {
+			if (i + 1 < expression.size() && expression[i + 1] == '\'') {
+				i += 2;
+				continue;
+			}
+			break;
+		}
+		i++;
+	}
+	if (i >= expression.size() || expression.compare(i + 1, 2, "::") != 0)
+		return "";
+	return expression.substr(0, i + 1);
+}
+
 // The table's copy of the old-version column map, so `up` reads the columns as old clients see them.
 json old_version_map(const PlanningContext &context, const VirtualTable &table)
 {
@@ -132,9 +153,15 @@ private:
 		}
 		if (twin.catalog_column.contains("default")) {
 			std::string expression = twin.catalog_column["default"].get<std::string>();
-			// A default the new type cannot take is left behind (a `default` change can set one).
+			// The catalog spells a literal default with its old type ('0'::text); as a bare literal it
+			// may suit the new type. A default the new type cannot take is left behind (a `default`
+			// change can set one).
+			std::string literal = bare_literal(expression);
 			if (context_.parser.default_kind(expression, type(twin)) != ExpressionParser::DefaultKind::incompatible)
 				plan_.start.push_back(alter_ + "ALTER COLUMN " + quote_ident(twin.twin) + " SET DEFAULT " + expression);
+			else if (!literal.empty() &&
+			         context_.parser.default_kind(literal, type(twin)) != ExpressionParser::DefaultKind::incompatible)
+				plan_.start.push_back(alter_ + "ALTER COLUMN " + quote_ident(twin.twin) + " SET DEFAULT " + literal);
 		}
 		if (twin.catalog_column.contains("comment"))
 			plan_.start.push_back("COMMENT ON COLUMN " + qualified_ + "." + quote_ident(twin.twin) + " IS " +
