@@ -36,6 +36,11 @@ void add_global_options(CLI::App &app, GlobalOptions &options) {
 		->envname("PGSHIFT_LOCK_TIMEOUT")
 		->check(non_negative())
 		->capture_default_str();
+	app.add_option("--lock-retries", options.lock_retries,
+	               "How many times a command that hit the lock timeout is tried again (with backoff and jitter)")
+		->envname("PGSHIFT_LOCK_RETRIES")
+		->check(non_negative())
+		->capture_default_str();
 	app.add_flag("--verbose", options.verbose, "Print server notices, the connection and SQLSTATEs of errors")
 		->envname("PGSHIFT_VERBOSE");
 }

@@ -15,6 +15,7 @@ struct GlobalOptions {
 	std::string schema = "public";      // the managed schema
 	std::string state_schema = "pgshift";  // where the extension lives (its control file pins it)
 	int lock_timeout_ms = 500;          // lock_timeout for the migration's DDL; 0 leaves the server's
+	int lock_retries = 10;              // tries again after a lock timeout, with backoff and jitter
 	bool verbose = false;
 
 	// The URL the user gave, or nothing, so libpq falls back to PGHOST, PGDATABASE, ...

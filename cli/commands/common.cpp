@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "errors.hpp"
+#include "lock_retry.hpp"
 #include "session.hpp"
 
 namespace pgshift::cli {
@@ -19,11 +20,13 @@ void add_lock_wait_option(CLI::App &command, double &seconds) {
 
 nlohmann::ordered_json call_json_function(Connection &conn, const GlobalOptions &options, const std::string &call,
                                           const std::vector<Param> &params) {
-	const std::optional<std::string> result =
-		conn.query("SELECT " + state_function(conn, options, call), params).scalar();
-	if (!result)
-		throw Failure("pgshift." + call.substr(0, call.find('(')) + "() returned NULL");
-	return nlohmann::ordered_json::parse(*result);
+	return with_lock_retries(options, [&] {
+		const std::optional<std::string> result =
+			conn.query("SELECT " + state_function(conn, options, call), params).scalar();
+		if (!result)
+			throw Failure("pgshift." + call.substr(0, call.find('(')) + "() returned NULL");
+		return nlohmann::ordered_json::parse(*result);
+	});
 }
 
 void print_warnings(const std::vector<std::string> &warnings) {

@@ -433,7 +433,7 @@ sql "CREATE TABLE parents (id integer PRIMARY KEY)" >/dev/null
 dump_schema "$work/locks_before_ddl.sql"
 hold 4 "BEGIN" "LOCK TABLE parents IN ACCESS EXCLUSIVE MODE"
 started=$(now_ms)
-assert_exit "DDL behind a table lock fails after --lock-timeout" 1 "$PGSHIFT" start --lock-timeout 200 "$work/10_references.yaml"
+assert_exit "DDL behind a table lock fails after --lock-timeout (no retries)" 1 "$PGSHIFT" start --lock-timeout 200 --lock-retries 0 "$work/10_references.yaml"
 elapsed=$(( $(now_ms) - started ))
 assert_contains "lock timeout reported" "$ERR" "lock timeout"
 if (( elapsed < 3000 )); then pass; else fail "--lock-timeout 200 returned after ${elapsed} ms"; fi
@@ -470,5 +470,9 @@ source "$here/commands_test.sh"
 # restart, a concurrent writer (about a minute).
 # shellcheck source-path=SCRIPTDIR source=backfill_test.sh
 source "$here/backfill_test.sh"
+
+# Lock timeouts: retried with backoff, other clients keep going, a clean failure after the retries.
+# shellcheck source-path=SCRIPTDIR source=lock_timeout_test.sh
+source "$here/lock_timeout_test.sh"
 
 finish_tests
