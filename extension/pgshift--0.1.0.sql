@@ -396,9 +396,20 @@ CREATE FUNCTION pgshift.start(schema name, migration jsonb, options jsonb DEFAUL
 DECLARE
     planned jsonb;
     active text;
+    same pgshift.migrations;
     objects_before oid[];
 BEGIN
     PERFORM pgshift._lock(schema);
+    -- The same migration again (another app instance, or a client killed after its start committed)
+    -- finds the work done instead of failing on "already exists".
+    SELECT m.* INTO same FROM pgshift.migrations m
+     WHERE m.schema = start.schema AND m.name = start.migration->>'name' AND m.migration = start.migration - 'name';
+    IF FOUND THEN
+        RETURN jsonb_build_object('name', same.name, 'version_schema', same.version_schema,
+                                  'status', CASE WHEN same.done THEN 'Complete' ELSE 'In progress' END,
+                                  'already_applied', true,
+                                  'jobs', (SELECT count(*) FROM pgshift.jobs j WHERE j.schema = same.schema AND j.migration = same.name));
+    END IF;
     SELECT m.name INTO active FROM pgshift.migrations m WHERE m.schema = start.schema AND NOT m.done;
     IF FOUND THEN
         RAISE EXCEPTION 'a migration of schema "%" is already in progress: "%"', schema, active
@@ -407,8 +418,8 @@ BEGIN
     planned := pgshift.plan_start(schema, migration, pgshift.read_schema(schema),
                                     jsonb_build_object('previous_version', pgshift.latest_version(schema)));
     IF EXISTS (SELECT FROM pgshift.migrations m WHERE m.schema = start.schema AND m.name = planned->>'name') THEN
-        RAISE EXCEPTION 'migration "%" was already applied to schema "%"', planned->>'name', schema
-            USING ERRCODE = '42710';
+        RAISE EXCEPTION 'migration "%" was already applied to schema "%" with different content', planned->>'name', schema
+            USING ERRCODE = '42710', HINT = 'Give the changed migration a new name.';
     END IF;
     IF EXISTS (SELECT FROM pg_namespace WHERE nspname = planned->>'version_schema') THEN
         RAISE EXCEPTION 'version schema "%" already exists', planned->>'version_schema'

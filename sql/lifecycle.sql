@@ -90,6 +90,10 @@ SELECT pgshift.complete('app');
 SELECT pgshift.status('app');
 SELECT name, parent, version_schema FROM pgshift.migrations WHERE schema = 'app' ORDER BY seq;
 
--- A migration name may be applied once per schema.
+-- A migration name may be applied once per schema: the same content again finds the work done
+-- (another app instance got there first); different content under that name is refused.
+SELECT pgshift.start('app', '{"name": "03_products", "version_schema": "v3", "operations": [
+  {"create_table": {"name": "products", "columns": [{"name": "id", "type": "serial", "pk": true}]}}]}');
+SELECT count(*) AS migrations FROM pgshift.migrations WHERE schema = 'app';
 SELECT pgshift.start('app', '{"name": "03_products", "operations": []}');
 \echo :LAST_ERROR_SQLSTATE

@@ -35,6 +35,12 @@ void run_start(const GlobalOptions &options, const StartOptions &start) {
 
 	const auto result = call_json_function(conn, options, "start($1, $2::jsonb, $3::jsonb)",
 	                                       {options.schema, migration.body.dump(), start_options(start.backfill).dump()});
+	const bool already_complete = result.value("already_applied", false) && result.value("status", "") == "Complete";
+	if (already_complete) {
+		// Another run applied this very migration (or this one did, before it was killed).
+		std::cout << "Migration \"" << result.value("name", migration.name) << "\" is already complete" << std::endl;
+		return;
+	}
 	const auto version_schema = result.find("version_schema");
 	if (version_schema != result.end() && version_schema->is_string())
 		std::cout << "New version of the schema available under the postgres \"" << version_schema->get<std::string>()

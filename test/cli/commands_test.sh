@@ -123,6 +123,19 @@ table_migration "$work/migrations_more/04_later.yaml" later
 assert_exit "migrate a longer directory" 0 "$PGSHIFT" migrate -c "$work/migrations_more"
 assert_eq "only the new file applied" 'Migration "04_later" complete: schema version "public_04_later"' "$OUT"
 
+test_case "start: a migration already applied"
+# A second app instance (or a rerun after the CLI was killed once start had committed) finds the
+# work done; the same name with other content is refused and changes nothing.
+assert_exit "start --complete of a completed migration" 0 "$PGSHIFT" start --complete "$work/migrations_more/04_later.yaml"
+assert_eq "says it is already complete" 'Migration "04_later" is already complete' "$OUT"
+assert_eq "history unchanged" 4 "$(sql "SELECT count(*) FROM pgshift.migrations WHERE schema = 'public'")"
+dump_schema "$work/applied_before.sql"
+table_migration "$work/04_later.yaml" other_table
+assert_exit "same name, other content" 1 "$PGSHIFT" start "$work/04_later.yaml"
+assert_contains "says why" "$ERR" 'migration "04_later" was already applied to schema "public" with different content'
+dump_schema "$work/applied_after.sql"
+assert_files_equal "refusal changed nothing" "$work/applied_before.sql" "$work/applied_after.sql"
+
 test_case "migrate: .ledger"
 ledger=$work/ledgered
 mkdir -p "$ledger"
