@@ -51,8 +51,9 @@ CREATE TABLE pgshift.jobs (
     state           text        NOT NULL DEFAULT 'pending'
                     CHECK (state IN ('pending', 'running', 'paused', 'done', 'failed')),
     error           text,
-    batch_size      integer     NOT NULL DEFAULT 1000 CHECK (batch_size > 0),
+    batch_size      integer     CHECK (batch_size > 0),   -- NULL: adaptive, aiming at ~100 ms batches
     batch_delay_ms  integer     NOT NULL DEFAULT 0 CHECK (batch_delay_ms >= 0),
+    last_batch_size integer,                   -- rows the last batch was asked for
     last_batch_ms   double precision,
     max_batch_ms    double precision,
     started_at      timestamptz,
@@ -86,7 +87,7 @@ SELECT j.schema, j.migration, j.table_name AS "table", j.state, j.rows_done,
        CASE WHEN j.started_at IS NULL OR j.rows_done = 0 THEN NULL
             ELSE round(j.rows_done / greatest(extract(epoch FROM coalesce(j.finished_at, j.updated_at) - j.started_at), 0.001))
        END AS rows_per_second,
-       j.batch_size, j.batch_delay_ms, j.batches, j.last_batch_ms, j.max_batch_ms,
+       j.batch_size, j.last_batch_size, j.batch_delay_ms, j.batches, j.last_batch_ms, j.max_batch_ms,
        j.started_at, j.updated_at, j.finished_at, j.error
   FROM pgshift.jobs j
  WHERE j.kind = 'backfill';
@@ -132,12 +133,13 @@ COMMENT ON FUNCTION pgshift.backfill_pause(name) IS 'pgshift: pauses the schema'
 CREATE FUNCTION pgshift.backfill_configure(schema name, batch_size integer DEFAULT NULL, batch_delay_ms integer DEFAULT NULL)
     RETURNS void
     LANGUAGE sql SET search_path = pg_catalog, pg_temp AS $$
-    UPDATE pgshift.jobs j SET batch_size = coalesce($2, j.batch_size), batch_delay_ms = coalesce($3, j.batch_delay_ms),
+    UPDATE pgshift.jobs j SET batch_size = CASE WHEN $2 IS NULL THEN j.batch_size ELSE nullif($2, 0) END,
+                              batch_delay_ms = coalesce($3, j.batch_delay_ms),
                               updated_at = clock_timestamp()
      WHERE j.schema = $1 AND j.state <> 'done'
 $$;
 COMMENT ON FUNCTION pgshift.backfill_configure(name, integer, integer) IS
-    'pgshift: changes batch size and delay of the schema''s unfinished jobs; applies from the next batch';
+    'pgshift: changes batch size (0: adaptive) and delay of the schema''s unfinished jobs; applies from the next batch';
 
 -- ---------------------------------------------------------------------------------------------------
 -- C++ functions
@@ -446,7 +448,7 @@ BEGIN
            coalesce((j.job->>'optional')::boolean, false),
            (SELECT nullif(greatest(c.reltuples, -1), -1)::bigint FROM pg_class c
              WHERE j.job ? 'table' AND c.oid = format('%I.%I', schema, j.job->>'table')::regclass),
-           coalesce((options->>'backfill_batch_size')::integer, 1000),
+           nullif((options->>'backfill_batch_size')::integer, 0),
            coalesce((options->>'backfill_batch_delay_ms')::integer, 0)
       FROM jsonb_array_elements(planned->'jobs') WITH ORDINALITY AS j(job, step);
     IF FOUND THEN
@@ -456,7 +458,7 @@ BEGIN
                               'status', 'In progress', 'jobs', jsonb_array_length(planned->'jobs'));
 END $$;
 COMMENT ON FUNCTION pgshift.start(name, jsonb, jsonb) IS
-    'pgshift: validates and starts a migration (expand) and creates its version schema, all or nothing; backfills and concurrent index builds then run in a background worker (options: backfill_batch_size, backfill_batch_delay_ms)';
+    'pgshift: validates and starts a migration (expand) and creates its version schema, all or nothing; backfills and concurrent index builds then run in a background worker (options: backfill_batch_size, adaptive when absent; backfill_batch_delay_ms)';
 
 CREATE FUNCTION pgshift._require_jobs_done(m pgshift.migrations) RETURNS void
     LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$

@@ -16,9 +16,19 @@ SELECT pgshift.start('bk', $${"name": "01", "operations": [
   '{"backfill_batch_size": 300}') ->> 'jobs' AS jobs;
 SELECT table_name, statement LIKE '%ctid%' AS by_block_ranges FROM pgshift.jobs WHERE schema = 'bk' ORDER BY step;
 CALL pgshift.wait_for_jobs('bk');
-SELECT "table", state, rows_done >= 4000 AS all_rows, batches > 1 AS batched FROM pgshift.backfill_progress WHERE schema = 'bk' ORDER BY 1;
+SELECT "table", state, rows_done, batches > 1 AS batched, batch_size, last_batch_size FROM pgshift.backfill_progress WHERE schema = 'bk' ORDER BY 1;
 SELECT (SELECT count(*) FROM bk_01.composite WHERE doubled = v * 2) AS composite,
        (SELECT count(*) FROM bk_01.unique_key WHERE doubled = v * 2) AS unique_key,
        (SELECT count(*) FROM bk_01.no_key WHERE doubled = v * 2) AS no_key,
        (SELECT count(*) FROM bk.no_key) AS no_key_rows;
+SELECT pgshift.complete('bk') ->> 'status';
+
+-- Without a batch size the worker adapts it: fast batches grow from 1000 towards ~100 ms each.
+INSERT INTO bk.composite SELECT 1000 + g, 'big', g, 2 * g FROM generate_series(1, 30000) g;
+SELECT pgshift.start('bk', $${"name": "02", "operations": [
+  {"add_column": {"table": "composite", "up": "v + 1", "column": {"name": "plus_one", "type": "int"}}}]}$$) ->> 'jobs' AS jobs;
+CALL pgshift.wait_for_jobs('bk');
+SELECT state, rows_done, batch_size, last_batch_size > 1000 AS grew, batches < 35 AS fewer_batches_than_fixed_1000
+  FROM pgshift.backfill_progress WHERE schema = 'bk' AND migration = '02';
+SELECT count(*) FILTER (WHERE plus_one = v + 1) AS right, count(*) AS rows FROM bk_02.composite;
 SELECT pgshift.complete('bk') ->> 'status';

@@ -39,10 +39,11 @@ const CLI::Validator &go_delay() {
 }  // namespace
 
 void add_backfill_options(CLI::App &command, BackfillOptions &backfill) {
-	command.add_option("--backfill-batch-size", backfill.batch_size, "Number of rows backfilled in each batch")
+	command.add_option("--backfill-batch-size", backfill.batch_size,
+	                   "Number of rows backfilled in each batch (default: adapted by the server so that a batch "
+	                   "takes about 100 ms, starting at 1000)")
 		->envname("PGSHIFT_BACKFILL_BATCH_SIZE")
-		->check(CLI::Range(1, std::numeric_limits<int>::max()))
-		->capture_default_str();
+		->check(CLI::Range(1, std::numeric_limits<int>::max()));
 	command.add_option("--backfill-batch-delay", backfill.batch_delay,
 	                   "Pause between backfill batches, as a duration: 0, 100ms, 1s, 1m30s")
 		->envname("PGSHIFT_BACKFILL_BATCH_DELAY")
@@ -51,8 +52,11 @@ void add_backfill_options(CLI::App &command, BackfillOptions &backfill) {
 }
 
 nlohmann::ordered_json start_options(const BackfillOptions &backfill) {
-	return {{"backfill_batch_size", backfill.batch_size},
-	        {"backfill_batch_delay_ms", delay_milliseconds(backfill.batch_delay)}};
+	nlohmann::ordered_json options;
+	if (backfill.batch_size > 0)
+		options["backfill_batch_size"] = backfill.batch_size;
+	options["backfill_batch_delay_ms"] = delay_milliseconds(backfill.batch_delay);
+	return options;
 }
 
 }  // namespace pgshift::cli

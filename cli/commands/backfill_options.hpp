@@ -12,13 +12,14 @@ class App;
 namespace pgshift::cli {
 
 struct BackfillOptions {
-	int batch_size = 1000;
+	int batch_size = 0;              // 0: not given, the server adapts it (~100 ms batches)
 	std::string batch_delay = "0";   // a Go duration, checked when parsed
 };
 
 void add_backfill_options(CLI::App &command, BackfillOptions &backfill);
 
-// {"backfill_batch_size": N, "backfill_batch_delay_ms": M}, the options argument of pgshift.start.
+// {"backfill_batch_size": N (only when given), "backfill_batch_delay_ms": M}, the options argument
+// of pgshift.start.
 nlohmann::ordered_json start_options(const BackfillOptions &backfill);
 
 }  // namespace pgshift::cli

@@ -79,26 +79,29 @@ std::string column_type(const json &catalog, const std::string &column)
 std::string keyset_batch_sql(const std::string &table, const json &catalog, const std::vector<std::string> &key,
                              const std::string &touch)
 {
-	std::string columns, typed_cursor, join, last_key, descending;
+	std::string columns, typed_cursor, descending, bound_row, cursor_out;
 	for (std::size_t i = 0; i < key.size(); i++) {
 		std::string sep = i == 0 ? "" : ", ";
-		columns += sep + quote_ident(key[i]);
+		std::string column = quote_ident(key[i]);
+		columns += sep + column;
 		typed_cursor += sep + "($1)[" + std::to_string(i + 1) + "]::" + column_type(catalog, key[i]);
-		join += (i == 0 ? "" : " AND ") + std::string("_pgshift_t.") + quote_ident(key[i]) + " = batch." + quote_ident(key[i]);
-		last_key += sep + quote_ident(key[i]) + "::text";
-		descending += sep + quote_ident(key[i]) + " DESC";
+		descending += sep + column + " DESC";
+		bound_row += sep + "(SELECT " + column + " FROM bound)";
+		cursor_out += sep + column + "::text";
 	}
-	std::string returning;
-	for (std::size_t i = 0; i < key.size(); i++)
-		returning += (i == 0 ? "" : ", ") + std::string("_pgshift_t.") + quote_ident(key[i]);
-	// Rows are locked in key order, so a batch never deadlocks with another walking the same way; the
-	// no-op update fires the dual-write trigger, which computes the new columns.
-	return "WITH batch AS (SELECT " + columns + " FROM " + table + " WHERE $1 IS NULL OR (" + columns + ") > (" +
-	       typed_cursor + ") ORDER BY " + columns + " LIMIT $2 FOR NO KEY UPDATE),\n" +
+	std::string after_cursor = "($1 IS NULL OR (" + columns + ") > (" + typed_cursor + "))";
+	// The batch is a key range (cursor, bound]: bound is the key $2 rows on, or the table's last key
+	// when fewer remain (then the batch is the last one). One index range scan then updates the
+	// range, locking each row as it goes, in key order; rows written meanwhile went through the
+	// trigger already, so the range may gain or lose rows without harm. The no-op update fires the
+	// dual-write trigger, which computes the new columns.
+	return "WITH bound AS MATERIALIZED ((SELECT " + columns + ", false AS at_end FROM " + table + " WHERE " +
+	       after_cursor + " ORDER BY " + columns + " OFFSET $2 - 1 LIMIT 1)\n" +
+	       "  UNION ALL (SELECT " + columns + ", true FROM " + table + " ORDER BY " + descending + " LIMIT 1) LIMIT 1),\n" +
 	       "updated AS (UPDATE " + table + " _pgshift_t SET " + quote_ident(touch) + " = _pgshift_t." + quote_ident(touch) +
-	       " FROM batch WHERE " + join + " RETURNING " + returning + ")\n" +
-	       "SELECT count(*)::bigint, (SELECT ARRAY[" + last_key + "] FROM updated ORDER BY " + descending +
-	       " LIMIT 1) FROM updated";
+	       " WHERE " + after_cursor + " AND (" + columns + ") <= (" + bound_row + ") RETURNING 1)\n" +
+	       "SELECT (SELECT count(*)::bigint FROM updated), (SELECT CASE WHEN NOT at_end THEN ARRAY[" + cursor_out +
+	       "] END FROM bound)";
 }
 
 std::string block_range_batch_sql(const std::string &table, const std::string &touch)

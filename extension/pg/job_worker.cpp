@@ -9,6 +9,11 @@
 // hashtext(schema)) while it runs; a second one exits at once.
 //
 // PostgreSQL regime: plain data only in these frames (see docs/design.md).
+#include <cstdint>
+#include <optional>
+
+#include "core/batch_sizing.hpp"
+
 extern "C" {
 #include "postgres.h"
 #include "access/xact.h"
@@ -193,6 +198,25 @@ void run_top_level(const char *sql)
 	pgstat_report_activity(STATE_IDLE, nullptr);
 }
 
+// The job's fixed batch size, or the adaptive one following the last batch's duration
+// (columns 3, 5, 6 of the job row: batch_size, last_batch_size, last_batch_ms).
+int32 chosen_batch_size(HeapTuple job_row, TupleDesc description)
+{
+	bool isnull;
+	Datum fixed = SPI_getbinval(job_row, description, 3, &isnull);
+	if (!isnull)
+		return DatumGetInt32(fixed);
+	std::optional<std::int32_t> last_size;
+	std::optional<double> last_ms;
+	Datum value = SPI_getbinval(job_row, description, 5, &isnull);
+	if (!isnull)
+		last_size = DatumGetInt32(value);
+	value = SPI_getbinval(job_row, description, 6, &isnull);
+	if (!isnull)
+		last_ms = DatumGetFloat8(value);
+	return pgshift::next_batch_size(last_size, last_ms);
+}
+
 // One backfill batch in one transaction: lock the job row, run the batch from its checkpoint,
 // store the new checkpoint. Returns > 0 while there is more to do, 0 when done, -1 when the job
 // was paused meanwhile.
@@ -203,9 +227,12 @@ int64 run_batch(const char *schema, const Job &job, int *delay_ms)
 	// A batch waits at most this long for a row or table lock, then is tried again: writers never
 	// queue behind it for long.
 	SPI_execute("SET LOCAL lock_timeout = '1s'", false, 0);
+	// The batch and its checkpoint commit together, so a crash can only lose whole recent batches,
+	// which the resumed job redoes (a batch is idempotent): no need to wait for each WAL flush.
+	SPI_execute("SET LOCAL synchronous_commit = off", false, 0);
 	Oid key_types[3] = {NAMEOID, TEXTOID, INT4OID};
 	Datum key[3] = {CStringGetDatum(schema), CStringGetTextDatum(job.migration), Int32GetDatum(job.step)};
-	SPI_execute_with_args("SELECT state, cursor, batch_size, batch_delay_ms FROM pgshift.jobs "
+	SPI_execute_with_args("SELECT state, cursor, batch_size, batch_delay_ms, last_batch_size, last_batch_ms FROM pgshift.jobs "
 	                      "WHERE schema = $1 AND migration = $2 AND step = $3 FOR UPDATE",
 	                      3, key_types, key, nullptr, false, 1);
 	if (SPI_processed != 1) {
@@ -218,7 +245,7 @@ int64 run_batch(const char *schema, const Job &job, int *delay_ms)
 	Datum cursor = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &cursor_null);
 	if (!cursor_null)
 		cursor = SPI_datumTransfer(cursor, false, -1);
-	int32 batch_size = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 3, &isnull));
+	int32 batch_size = chosen_batch_size(SPI_tuptable->vals[0], SPI_tuptable->tupdesc);
 	*delay_ms = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 4, &isnull));
 	if (strcmp(state, "pending") != 0 && strcmp(state, "running") != 0) {
 		SPI_finish();
@@ -242,18 +269,18 @@ int64 run_batch(const char *schema, const Job &job, int *delay_ms)
 	}
 	double batch_ms = (double) (GetCurrentTimestamp() - started) / 1000.0;
 
-	Oid update_types[7] = {NAMEOID, TEXTOID, INT4OID, INT8OID, TEXTARRAYOID, FLOAT8OID, BOOLOID};
-	Datum update_args[7] = {key[0], key[1], key[2], Int64GetDatum(rows), next_cursor, Float8GetDatum(batch_ms),
-	                        BoolGetDatum(next_null)};
-	char update_nulls[7] = {' ', ' ', ' ', ' ', next_null ? 'n' : ' ', ' ', ' '};
+	Oid update_types[8] = {NAMEOID, TEXTOID, INT4OID, INT8OID, TEXTARRAYOID, FLOAT8OID, BOOLOID, INT4OID};
+	Datum update_args[8] = {key[0], key[1], key[2], Int64GetDatum(rows), next_cursor, Float8GetDatum(batch_ms),
+	                        BoolGetDatum(next_null), Int32GetDatum(batch_size)};
+	char update_nulls[8] = {' ', ' ', ' ', ' ', next_null ? 'n' : ' ', ' ', ' ', ' '};
 	// A batch returns (rows, next cursor); no next cursor means the job is done.
 	SPI_execute_with_args(
 	    "UPDATE pgshift.jobs SET rows_done = rows_done + $4, cursor = CASE WHEN $7 THEN cursor ELSE $5 END, "
-	    "batches = batches + 1, last_batch_ms = $6, max_batch_ms = greatest(max_batch_ms, $6), "
+	    "batches = batches + 1, last_batch_size = $8, last_batch_ms = $6, max_batch_ms = greatest(max_batch_ms, $6), "
 	    "state = CASE WHEN $7 THEN 'done' ELSE 'running' END, started_at = coalesce(started_at, clock_timestamp()), "
 	    "finished_at = CASE WHEN $7 THEN clock_timestamp() END, updated_at = clock_timestamp() "
 	    "WHERE schema = $1 AND migration = $2 AND step = $3",
-	    7, update_types, update_args, update_nulls, false, 0);
+	    8, update_types, update_args, update_nulls, false, 0);
 	SPI_finish();
 	finish_transaction();
 	return next_null ? 0 : rows + 1;   // > 0 while there is more to do

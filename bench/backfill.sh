@@ -1,0 +1,147 @@
+#!/usr/bin/env bash
+# How fast the backfill of an incompatible column change fills existing rows, beside one plain
+# UPDATE of the same table (the floor: one transaction, no trigger, no batches) and pgroll's
+# client-driven batched backfill (as in ../shared/bench/pgroll-style-anchors.sh: its PL/pgSQL
+# triggers and 10k-row batches, one transaction each, sent by psql).
+#
+# Table: users(id serial PRIMARY KEY, name varchar(255)) with N rows, name NULL. The change is
+# pgroll's benchmark migration: alter_column name -> NOT NULL with
+#   up: SELECT CASE WHEN name IS NULL THEN 'placeholder' ELSE name END, down: name.
+# pgshift figures run from just before pgshift.start (its DDL included) to the worker's last batch
+# (pgshift.jobs.finished_at), with the longest single batch transaction (pgshift.jobs.max_batch_ms):
+#   pgshift adaptive   - no batch size given: the worker sizes batches for ~100 ms each
+#   pgshift 1000/batch - --backfill-batch-size 1000, pgroll's default size
+# Before each timed run the table is rewritten compact (VACUUM FULL, ANALYZE, CHECKPOINT), so all
+# variants start from the same physical layout. Each figure is the median of REPEAT runs (default
+# 3), the variants taking turns so that machine noise hits them alike.
+#
+# usage: [REPEAT=3] bench/backfill.sh [rows...]         (default: 100000 1000000)
+# needs: psql reaching a server through the usual PG* variables, and pgshift installed there;
+#        e.g. scripts/with-cluster.sh bench/backfill.sh
+set -euo pipefail
+ROWS=("$@")
+[ $# -eq 0 ] && ROWS=(100000 1000000)
+REPEAT=${REPEAT:-3}
+DB=pgshift_bench_backfill
+q() { psql -X -q -v ON_ERROR_STOP=1 -d "$DB" "$@"; }
+admin() { psql -X -q -v ON_ERROR_STOP=1 -d postgres -c "SET client_min_messages = warning" "$@"; }
+median() { python3 -c "import sys, statistics; print(f'{statistics.median(map(float, sys.argv[1:])):.0f}')" "$@"; }
+ratio() { python3 -c "import sys; print(f'{float(sys.argv[1]) / float(sys.argv[2]):.2f}')" "$@"; }
+rate() { python3 -c "import sys; print(f'{float(sys.argv[1]) / float(sys.argv[2]):.0f}')" "$@"; }   # rows seconds
+now() { date +%s.%N; }
+elapsed() { python3 -c "import sys; print(float(sys.argv[2]) - float(sys.argv[1]))" "$@"; }
+
+admin -c "DROP DATABASE IF EXISTS $DB" -c "CREATE DATABASE $DB"
+trap 'admin -c "DROP DATABASE IF EXISTS $DB"' EXIT
+q -c "CREATE EXTENSION pgshift"
+
+MIGRATION='{"name": "02_alter_column", "operations": [{"alter_column": {"table": "users", "column": "name",
+  "nullable": false, "up": "SELECT CASE WHEN name IS NULL THEN '"'placeholder'"' ELSE name END", "down": "name"}}]}'
+
+# fresh_table N: schema b holding users with N rows, compact and analyzed, no migration active.
+fresh_table() {
+  if [ "$(q -At -c "SELECT pgshift.is_active('b')")" = t ]; then q -c "SELECT pgshift.rollback('b')" >/dev/null; fi
+  q -c "SET client_min_messages = warning" -c "DELETE FROM pgshift.migrations WHERE schema = 'b'" \
+    -c "DROP SCHEMA IF EXISTS b CASCADE" -c "CREATE SCHEMA b" \
+    -c "CREATE TABLE b.users(id serial PRIMARY KEY, name varchar(255))" \
+    -c "INSERT INTO b.users(name) SELECT NULL FROM generate_series(1, $1)"
+}
+compact() { q -c "VACUUM FULL b.users" -c "ANALYZE b.users" -c "CHECKPOINT"; }
+
+# The pgroll-style triggers of pgroll-style-anchors.sh, on b.users.
+pgroll_triggers() { cat <<'SQL'
+SET search_path = b;
+ALTER TABLE users ADD COLUMN _pgroll_new_name varchar(255);
+ALTER TABLE users ADD COLUMN _pgroll_needs_backfill boolean DEFAULT true;
+CREATE FUNCTION users_up() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE id users.id%TYPE := NEW.id; name users.name%TYPE := NEW.name;
+  _pgroll_new_name users._pgroll_new_name%TYPE := NEW._pgroll_new_name; sp text;
+BEGIN
+  SELECT current_setting INTO sp FROM current_setting('search_path');
+  IF sp != 'public_02_alter_column' THEN
+    NEW._pgroll_new_name = (SELECT CASE WHEN name IS NULL THEN 'placeholder' ELSE name END);
+    NEW._pgroll_needs_backfill = false;
+  END IF; RETURN NEW; END $$;
+CREATE FUNCTION users_down() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE id users.id%TYPE := NEW.id; name users._pgroll_new_name%TYPE := NEW._pgroll_new_name; sp text;
+BEGIN
+  SELECT current_setting INTO sp FROM current_setting('search_path');
+  IF sp = 'public_02_alter_column' THEN
+    NEW.name = name;
+    NEW._pgroll_needs_backfill = false;
+  END IF; RETURN NEW; END $$;
+CREATE TRIGGER users_up BEFORE INSERT OR UPDATE ON users FOR EACH ROW EXECUTE FUNCTION users_up();
+CREATE TRIGGER users_down BEFORE INSERT OR UPDATE ON users FOR EACH ROW EXECUTE FUNCTION users_down();
+SQL
+}
+
+# Each run_* prints "<rows/s> <longest batch ms>" and fails if a row was left unfilled.
+run_plain() {
+  fresh_table "$1"; q -c "ALTER TABLE b.users ADD COLUMN _new_name varchar(255)"; compact
+  local t0 t1; t0=$(now)
+  q -c "UPDATE b.users SET _new_name = CASE WHEN name IS NULL THEN 'placeholder' ELSE name END"
+  t1=$(now)
+  local s; s=$(elapsed "$t0" "$t1"); echo "$(rate "$1" "$s") $(python3 -c "print($s * 1000)")"
+}
+
+run_pgroll() {
+  fresh_table "$1"; pgroll_triggers | q; compact
+  local script; script=$(mktemp)
+  { echo "SET search_path = b;"; echo "SELECT 0 AS last \\gset"; echo '\timing on'
+    for ((i = 0; i < ($1 + 9999) / 10000 + 1; i++)); do cat <<'SQL'
+WITH batch AS (SELECT id FROM users WHERE _pgroll_needs_backfill = true AND id > :last
+  ORDER BY id LIMIT 10000 FOR NO KEY UPDATE),
+upd AS (UPDATE users SET id = users.id FROM batch WHERE users.id = batch.id RETURNING users.id)
+SELECT coalesce(max(id), 2147483647) AS last FROM upd \gset
+SQL
+    done; } >"$script"
+  local t0 t1 times; t0=$(now); times=$(q -f "$script"); t1=$(now); rm -f "$script"
+  local left; left=$(q -At -c "SELECT count(*) FROM b.users WHERE _pgroll_new_name IS NULL")
+  [ "$left" = 0 ] || { echo "pgroll-style backfill left $left rows unfilled" >&2; exit 1; }
+  local longest; longest=$(sed -n 's/^Time: \([0-9.]*\) ms.*/\1/p' <<<"$times" | sort -g | tail -1)
+  echo "$(rate "$1" "$(elapsed "$t0" "$t1")") $longest"
+}
+
+# run_pgshift N OPTIONS
+run_pgshift() {
+  fresh_table "$1"; compact
+  local out
+  out=$(q -At <<SQL
+SELECT extract(epoch FROM clock_timestamp()) AS t0 \\gset
+SELECT pgshift.start('b', \$\$$MIGRATION\$\$, '$2') IS NOT NULL AS started \\gset
+CALL pgshift.wait_for_jobs('b');
+SELECT extract(epoch FROM finished_at) - :t0, max_batch_ms, rows_done FROM pgshift.jobs WHERE schema = 'b';
+SQL
+)
+  local seconds longest done; IFS='|' read -r seconds longest done <<<"$out"
+  local left; left=$(q -At -c "SELECT count(*) FROM b.users WHERE _pgshift_new_name IS NULL")
+  [ "$left" = 0 ] && [ "$done" -ge "$1" ] || { echo "pgshift backfill left $left rows unfilled" >&2; exit 1; }
+  echo "$(rate "$1" "$seconds") $longest"
+}
+
+VARIANTS=(plain pgroll adaptive fixed1000)
+declare -A LABEL=([plain]="one plain UPDATE  " [pgroll]="pgroll batches    " [adaptive]="pgshift adaptive  "
+                  [fixed1000]="pgshift 1000/batch")
+for n in "${ROWS[@]}"; do
+  declare -A RATE=() LONGEST=()
+  for ((r = 0; r < REPEAT; r++)); do
+    for v in "${VARIANTS[@]}"; do
+      case $v in
+        plain) result=$(run_plain "$n") ;;
+        pgroll) result=$(run_pgroll "$n") ;;
+        adaptive) result=$(run_pgshift "$n" '{}') ;;
+        fixed1000) result=$(run_pgshift "$n" '{"backfill_batch_size": 1000}') ;;
+      esac
+      read -r rows_per_second longest <<<"$result"
+      RATE[$v]+=" $rows_per_second"; LONGEST[$v]+=" $longest"
+    done
+  done
+  floor=$(median ${RATE[plain]})
+  for v in "${VARIANTS[@]}"; do
+    r=$(median ${RATE[$v]})
+    worst=$(python3 -c "import sys; print(f'{max(map(float, sys.argv[1:])):.0f}')" ${LONGEST[$v]})
+    if [ "$v" = plain ]; then what="(one transaction of $worst ms)"; else what="longest batch $worst ms"; fi
+    printf 'backfill %8d rows  %s %9d rows/s (%sx of plain UPDATE)  %s\n' "$n" "${LABEL[$v]}" "$r" "$(ratio "$r" "$floor")" "$what"
+  done
+  unset RATE LONGEST
+done
