@@ -49,31 +49,7 @@ fresh_table() {
 compact() { q -c "VACUUM FULL b.users" -c "ANALYZE b.users" -c "CHECKPOINT"; }
 
 # The pgroll-style triggers of pgroll-style-anchors.sh, on b.users.
-pgroll_triggers() { cat <<'SQL'
-SET search_path = b;
-ALTER TABLE users ADD COLUMN _pgroll_new_name varchar(255);
-ALTER TABLE users ADD COLUMN _pgroll_needs_backfill boolean DEFAULT true;
-CREATE FUNCTION users_up() RETURNS trigger LANGUAGE plpgsql AS $$
-DECLARE id users.id%TYPE := NEW.id; name users.name%TYPE := NEW.name;
-  _pgroll_new_name users._pgroll_new_name%TYPE := NEW._pgroll_new_name; sp text;
-BEGIN
-  SELECT current_setting INTO sp FROM current_setting('search_path');
-  IF sp != 'public_02_alter_column' THEN
-    NEW._pgroll_new_name = (SELECT CASE WHEN name IS NULL THEN 'placeholder' ELSE name END);
-    NEW._pgroll_needs_backfill = false;
-  END IF; RETURN NEW; END $$;
-CREATE FUNCTION users_down() RETURNS trigger LANGUAGE plpgsql AS $$
-DECLARE id users.id%TYPE := NEW.id; name users._pgroll_new_name%TYPE := NEW._pgroll_new_name; sp text;
-BEGIN
-  SELECT current_setting INTO sp FROM current_setting('search_path');
-  IF sp = 'public_02_alter_column' THEN
-    NEW.name = name;
-    NEW._pgroll_needs_backfill = false;
-  END IF; RETURN NEW; END $$;
-CREATE TRIGGER users_up BEFORE INSERT OR UPDATE ON users FOR EACH ROW EXECUTE FUNCTION users_up();
-CREATE TRIGGER users_down BEFORE INSERT OR UPDATE ON users FOR EACH ROW EXECUTE FUNCTION users_down();
-SQL
-}
+pgroll_triggers() { echo "SET search_path = b;"; cat "$(dirname "$0")/pgroll_style_triggers.sql"; }
 
 # Each run_* prints "<rows/s> <longest batch ms>" and fails if a row was left unfilled.
 run_plain() {

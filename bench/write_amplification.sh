@@ -40,31 +40,8 @@ MIGRATION=$(cat <<'JSON'
 JSON
 )
 
-# The pgroll-style triggers, as in pgroll-style-anchors.sh (written for a table found on search_path).
-pgroll_style_sql() { cat <<'SQL'
-ALTER TABLE users ADD COLUMN _pgroll_new_name varchar(255);
-ALTER TABLE users ADD COLUMN _pgroll_needs_backfill boolean DEFAULT true;
-CREATE FUNCTION users_up() RETURNS trigger LANGUAGE plpgsql AS $$
-DECLARE id users.id%TYPE := NEW.id; name users.name%TYPE := NEW.name;
-  _pgroll_new_name users._pgroll_new_name%TYPE := NEW._pgroll_new_name; sp text;
-BEGIN
-  SELECT current_setting INTO sp FROM current_setting('search_path');
-  IF sp != 'public_02_alter_column' THEN
-    NEW._pgroll_new_name = (SELECT CASE WHEN name IS NULL THEN 'placeholder' ELSE name END);
-    NEW._pgroll_needs_backfill = false;
-  END IF; RETURN NEW; END $$;
-CREATE FUNCTION users_down() RETURNS trigger LANGUAGE plpgsql AS $$
-DECLARE id users.id%TYPE := NEW.id; name users._pgroll_new_name%TYPE := NEW._pgroll_new_name; sp text;
-BEGIN
-  SELECT current_setting INTO sp FROM current_setting('search_path');
-  IF sp = 'public_02_alter_column' THEN
-    NEW.name = name;
-    NEW._pgroll_needs_backfill = false;
-  END IF; RETURN NEW; END $$;
-CREATE TRIGGER users_up BEFORE INSERT OR UPDATE ON users FOR EACH ROW EXECUTE FUNCTION users_up();
-CREATE TRIGGER users_down BEFORE INSERT OR UPDATE ON users FOR EACH ROW EXECUTE FUNCTION users_down();
-SQL
-}
+# The pgroll-style triggers, as in pgroll-style-anchors.sh (for the users table found on search_path).
+PGROLL_STYLE_SQL=$(dirname "$0")/pgroll_style_triggers.sql
 
 # prepare VARIANT ROWS: schema w_VARIANT holding users with ROWS rows (name NULL), its trigger
 # installed and its extra column filled; compact.
@@ -87,7 +64,7 @@ prepare() {
       [ "$(q -At -c "SELECT count(*) FROM $s.users WHERE _pgshift_new_name IS NULL")" = 0 ] ||
         { echo "pgshift backfill left rows unfilled" >&2; exit 1; } ;;
     pgroll)
-      { echo "SET search_path = $s;"; pgroll_style_sql; echo "UPDATE users SET id = id;"; } | q ;;
+      { echo "SET search_path = $s;"; cat "$PGROLL_STYLE_SQL"; echo "UPDATE users SET id = id;"; } | q ;;
   esac
   q -c "VACUUM FULL $s.users" -c "ANALYZE $s.users" -c "CHECKPOINT"
 }
