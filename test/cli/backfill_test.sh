@@ -5,7 +5,8 @@
 # version schemas. Sourced by run.sh, whose helpers (fresh_db, sql, json_get, ...) it uses.
 
 BIG_ROWS=1000000
-# Slows the backfill of BIG_ROWS (batches of 1000) down to several seconds, so faults land inside it.
+# With fixed batches of 1000 (the default adapts and would be over too soon), slows the backfill of
+# BIG_ROWS down to several seconds, so faults land inside it.
 BIG_DELAY=2ms
 
 # big_table_db NAME ROWS: a fresh database with pgshift, where migration 01_create_big (version schema
@@ -145,7 +146,7 @@ assert_eq "no jobs left" "0" "$(sql "SELECT count(*) FROM pgshift.jobs")"
 
 test_case "backfill: CLI killed"
 big_table_db backfill_kill "$BIG_ROWS"
-"$PGSHIFT" start --backfill-batch-delay "$BIG_DELAY" "$work/02_to_bigint.yaml" >/dev/null 2>&1 &
+"$PGSHIFT" start --backfill-batch-size 1000 --backfill-batch-delay "$BIG_DELAY" "$work/02_to_bigint.yaml" >/dev/null 2>&1 &
 cli=$!
 wait_until "the backfill runs" 20 "SELECT coalesce((SELECT rows_done >= 100000 FROM pgshift.backfill_progress), false)"
 # (The braces keep bash's "Killed" job report out of the output.)
@@ -166,7 +167,7 @@ if [[ -z ${PGSHIFT_PG_CTL:-} ]]; then
   echo "SKIP: server restart (no PGSHIFT_PG_CTL: run under scripts/with-cluster.sh)"
 else
   big_table_db backfill_restart "$BIG_ROWS"
-  assert_exit "start --no-wait" 0 "$PGSHIFT" start --no-wait --backfill-batch-delay "$BIG_DELAY" "$work/02_to_bigint.yaml"
+  assert_exit "start --no-wait" 0 "$PGSHIFT" start --no-wait --backfill-batch-size 1000 --backfill-batch-delay "$BIG_DELAY" "$work/02_to_bigint.yaml"
   assert_eq "--no-wait says nothing about jobs" "" "$ERR"
   wait_until "the backfill runs" 20 "SELECT coalesce((SELECT rows_done >= 100000 FROM pgshift.backfill_progress), false)"
   $PGSHIFT_PG_CTL restart -m fast >/dev/null 2>&1 || fail "pg_ctl restart failed"
@@ -199,7 +200,7 @@ fi
 test_case "backfill: concurrent writer"
 big_table_db backfill_writer "$BIG_ROWS"
 # 5 ms between 1000 batches: over 5 s, so the CLI prints a progress line before the last one.
-"$PGSHIFT" start --backfill-batch-delay 5ms "$work/02_to_bigint.yaml" >"$work/writer_cli.out" 2>"$work/writer_cli.err" &
+"$PGSHIFT" start --backfill-batch-size 1000 --backfill-batch-delay 5ms "$work/02_to_bigint.yaml" >"$work/writer_cli.out" 2>"$work/writer_cli.err" &
 cli=$!
 wait_until "the backfill runs" 20 "SELECT coalesce((SELECT rows_done > 0 FROM pgshift.backfill_progress), false)"
 # The writer updates random rows (before and after the backfill's cursor) and inserts new ones, through
