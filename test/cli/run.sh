@@ -475,4 +475,9 @@ source "$here/backfill_test.sh"
 # shellcheck source-path=SCRIPTDIR source=lock_timeout_test.sh
 source "$here/lock_timeout_test.sh"
 
+# Faults at every phase: the CLI killed with -9, a server restart, its connection terminated; reruns
+# finish or roll back, and no data is lost.
+# shellcheck source-path=SCRIPTDIR source=faults_test.sh
+source "$here/faults_test.sh"
+
 finish_tests
