@@ -15,37 +15,51 @@ namespace {
 constexpr std::chrono::milliseconds poll_interval{200};
 }  // namespace
 
-AdvisoryLock AdvisoryLock::for_schema(Connection &conn, const std::string &state_schema_quoted,
-                                      const std::string &schema, double wait_timeout_seconds) {
-	AdvisoryLock lock(conn, state_schema_quoted + ".lock_key(), pg_catalog.hashtext($1)", {schema},
-	                  "schema \"" + schema + "\"");
+AdvisoryLock AdvisoryLock::for_schema(const GlobalOptions &options, const std::string &schema,
+                                      double wait_timeout_seconds) {
+	AdvisoryLock lock(options, "schema \"" + schema + "\"");
+	// In autocommit, before the lock's transaction: its statements take no parameters (see try_once).
+	lock.second_key_ = lock.conn_.query("SELECT pg_catalog.hashtext($1)", {schema}).scalar().value_or("0");
 	lock.acquire(wait_timeout_seconds);
 	return lock;
 }
 
-AdvisoryLock AdvisoryLock::for_init(Connection &conn, double wait_timeout_seconds) {
-	AdvisoryLock lock(conn, std::to_string(advisory_lock_key) + ", 0", {}, "this database (init)");
+AdvisoryLock AdvisoryLock::for_init(const GlobalOptions &options, double wait_timeout_seconds) {
+	AdvisoryLock lock(options, "this database (init)");
+	lock.second_key_ = "0";
 	lock.acquire(wait_timeout_seconds);
 	return lock;
 }
 
-AdvisoryLock::AdvisoryLock(Connection &conn, std::string key_sql, std::vector<Param> params, std::string what)
-	: conn_(&conn), key_sql_(std::move(key_sql)), params_(std::move(params)), what_(std::move(what)) {}
+AdvisoryLock::AdvisoryLock(const GlobalOptions &options, std::string what)
+	// Ctrl-C cancels the statement of the CLI's other connection; this one only ever waits.
+	: conn_(Connection::open(options.url(), Connection::OnInterrupt::ignore)), what_(std::move(what)) {}
 
 AdvisoryLock::AdvisoryLock(AdvisoryLock &&other) noexcept
-	: conn_(other.conn_), key_sql_(std::move(other.key_sql_)), params_(std::move(other.params_)),
-	  what_(std::move(other.what_)), held_(other.held_) {
+	: conn_(std::move(other.conn_)), second_key_(std::move(other.second_key_)), what_(std::move(other.what_)),
+	  held_(other.held_) {
 	other.held_ = false;
+}
+
+bool AdvisoryLock::try_once() {
+	// Explicit isolation level and the simple protocol: see advisory_lock.hpp (no snapshot kept open).
+	conn_.query_simple("BEGIN ISOLATION LEVEL READ COMMITTED");
+	const Result got = conn_.query_simple(
+		"SELECT pg_catalog.pg_try_advisory_xact_lock(" + std::to_string(run_lock_key) + ", " + second_key_ +
+		"), pg_catalog.set_config('idle_in_transaction_session_timeout', '0', true)");
+	if (got.rows() == 1 && got.value(0, 0) == "t")
+		return true;
+	conn_.query_simple("ROLLBACK");
+	return false;
 }
 
 void AdvisoryLock::acquire(double wait_timeout_seconds) {
 	using clock = std::chrono::steady_clock;
 	const auto deadline = clock::now() + std::chrono::duration_cast<clock::duration>(
 		std::chrono::duration<double>(wait_timeout_seconds));
-	const std::string sql = "SELECT pg_catalog.pg_try_advisory_lock(" + key_sql_ + ")";
 	bool told = false;
 	while (true) {
-		if (conn_->query(sql, params_).scalar() == std::optional<std::string>("t")) {
+		if (try_once()) {
 			held_ = true;
 			return;
 		}
@@ -66,12 +80,12 @@ void AdvisoryLock::acquire(double wait_timeout_seconds) {
 }
 
 AdvisoryLock::~AdvisoryLock() {
-	if (!held_ || conn_ == nullptr || !conn_->ok())
+	if (!held_ || !conn_.ok())
 		return;
 	try {
-		conn_->query("SELECT pg_catalog.pg_advisory_unlock(" + key_sql_ + ")", params_);
+		conn_.query_simple("ROLLBACK");
 	} catch (...) {
-		// The session ends right after, which releases the lock anyway.
+		// The connection closes right after, which releases the lock anyway.
 	}
 }
 

@@ -40,7 +40,7 @@ std::optional<std::string> Result::scalar() const {
 	return value(0, 0);
 }
 
-Connection Connection::open(const std::optional<std::string> &url) {
+Connection Connection::open(const std::optional<std::string> &url, OnInterrupt on_interrupt) {
 	// fallback_application_name: an application_name in the user's URL still wins.
 	const char *keywords[] = {"dbname", "fallback_application_name", nullptr};
 	const char *values[] = {url ? url->c_str() : nullptr, "pgshift", nullptr};
@@ -50,7 +50,8 @@ Connection Connection::open(const std::optional<std::string> &url) {
 	if (PQstatus(connection.conn_) != CONNECTION_OK)
 		throw Failure("could not connect to the database: " + trimmed(PQerrorMessage(connection.conn_)));
 	connection.show_notices(false);
-	interrupt::watch(connection.conn_);
+	if (on_interrupt == OnInterrupt::cancel)
+		interrupt::watch(connection.conn_);
 	return connection;
 }
 
@@ -66,8 +67,13 @@ Result Connection::query(const std::string &sql, const std::vector<Param> &param
 	values.reserve(params.size());
 	for (const Param &param : params)
 		values.push_back(param ? param->c_str() : nullptr);
-	Result result(PQexecParams(conn_, sql.c_str(), static_cast<int>(values.size()), nullptr, values.data(),
-	                           nullptr, nullptr, 0));
+	return checked(Result(PQexecParams(conn_, sql.c_str(), static_cast<int>(values.size()), nullptr, values.data(),
+	                                   nullptr, nullptr, 0)));
+}
+
+Result Connection::query_simple(const std::string &sql) { return checked(Result(PQexec(conn_, sql.c_str()))); }
+
+Result Connection::checked(Result result) {
 	const ExecStatusType status = PQresultStatus(result.get());
 	if (status == PGRES_TUPLES_OK || status == PGRES_COMMAND_OK)
 		return result;

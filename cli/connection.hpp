@@ -34,9 +34,15 @@ private:
 
 class Connection {
 public:
+	// What Ctrl-C does to this connection's running statement.
+	enum class OnInterrupt {
+		cancel,   // the connection that runs the migration's calls: its statement is cancelled
+		ignore,   // a helper connection (the run lock's): it must not take the cancel away from the other
+	};
+
 	// Connects with PQconnectdbParams(expand_dbname=1): `url` may be a URI or key=value string; without
 	// one, libpq takes every parameter from the PG* environment variables and its defaults.
-	static Connection open(const std::optional<std::string> &url);
+	static Connection open(const std::optional<std::string> &url, OnInterrupt on_interrupt = OnInterrupt::cancel);
 
 	Connection(Connection &&other) noexcept : conn_(other.conn_) { other.conn_ = nullptr; }
 	Connection &operator=(Connection &&) = delete;
@@ -46,6 +52,12 @@ public:
 
 	// One statement in autocommit mode; throws DatabaseError when the server reports an error.
 	Result query(const std::string &sql, const std::vector<Param> &params = {});
+
+	// One statement without parameters over the simple query protocol. Unlike query() (the extended
+	// protocol), it leaves no unnamed portal behind: inside an open transaction, a finished SELECT's
+	// portal keeps its snapshot (and so the backend's xmin) until the next statement or the end of the
+	// transaction, which would make CREATE INDEX CONCURRENTLY wait for that transaction.
+	Result query_simple(const std::string &sql);
 
 	// "name" with libpq's quoting, for identifiers that cannot be parameters (the extension's schema).
 	std::string quote_identifier(const std::string &name) const;
@@ -64,6 +76,8 @@ public:
 
 private:
 	explicit Connection(PGconn *conn) : conn_(conn) {}
+	// The result, or DatabaseError / Failure when the statement or the connection failed.
+	Result checked(Result result);
 	PGconn *conn_;
 };
 

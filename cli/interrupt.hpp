@@ -8,7 +8,8 @@ namespace pgshift::cli::interrupt {
 // Installs the SIGINT/SIGTERM handler; call once at startup.
 void install();
 
-// The connection whose running statement a signal cancels (one at a time: the CLI uses one connection).
+// The connection whose running statement a signal cancels (one at a time: the one that runs the
+// migration's calls; the run lock's connection only waits, see advisory_lock.hpp).
 void watch(PGconn *conn);
 void unwatch(PGconn *conn);
 

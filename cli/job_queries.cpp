@@ -2,6 +2,7 @@
 
 #include <cstdlib>
 
+#include "lock_timeout.hpp"
 #include "session.hpp"
 
 namespace pgshift::cli {
@@ -64,7 +65,8 @@ bool worker_running(Connection &conn, const GlobalOptions &options) {
 
 void resume_jobs(Connection &conn, const GlobalOptions &options) {
 	// ensure_worker starts a worker for jobs that can run, and leaves paused or failed jobs as they are.
-	conn.query("SELECT " + state_function(conn, options, "ensure_worker($1)"), {options.schema});
+	query_with_lock_timeout(conn, options, "SELECT " + state_function(conn, options, "ensure_worker($1)"),
+	                        {options.schema});
 }
 
 }  // namespace pgshift::cli

@@ -9,7 +9,8 @@
 namespace pgshift::cli {
 
 // Runs `call`. When PostgreSQL reports lock_not_available (SQLSTATE 55P03: lock_timeout expired, or
-// another pgshift run holds the schema), the call's transaction has rolled back with nothing
+// another session's pgshift function holds the schema's per-call lock), the call's transaction
+// (lock_timeout.hpp: one per call) has rolled back with nothing
 // changed: wait with exponential backoff and jitter and try again, at most options.lock_retries
 // times, so pgshift never makes the application's queries queue behind it for long.
 nlohmann::ordered_json with_lock_retries(const GlobalOptions &options,

@@ -14,11 +14,9 @@ Connection open_session(const GlobalOptions &options) {
 	if (options.verbose)
 		std::cerr << "connected to database \"" << conn.database() << "\" on " << conn.host() << ":" << conn.port()
 		          << " as \"" << conn.user() << "\"\n";
-	// Session-wide, as pgroll does: every DDL statement of start/complete/rollback gives up on a lock it
-	// cannot get in time instead of queueing behind a long transaction (and blocking everyone after it).
-	if (options.lock_timeout_ms > 0)
-		conn.query("SELECT pg_catalog.set_config('lock_timeout', $1, false)",
-		           {std::to_string(options.lock_timeout_ms) + "ms"});
+	// Nothing is SET on the session (pgroll sets lock_timeout here): behind a transaction pooler it would
+	// stay on a server connection other clients get. Each state-changing call carries its own
+	// lock_timeout (lock_timeout.hpp).
 	return conn;
 }
 

@@ -7,7 +7,8 @@
 
 namespace pgshift::cli {
 
-// Connects and prepares the session: lock_timeout for the migration's DDL, notices when verbose.
+// Connects, with the server's notices shown when verbose. Sets nothing on the session, so that it works
+// through a transaction-pooling pooler.
 Connection open_session(const GlobalOptions &options);
 
 // The installed extension's version, or nothing when it is not installed.

@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 packages=(postgresql-15 postgresql-server-dev-15 libpq-dev libcli11-dev libyaml-cpp-dev
-          nlohmann-json3-dev libgtest-dev cmake g++ make python3)
+          nlohmann-json3-dev libgtest-dev cmake g++ make python3 pgbouncer)
 missing=()
 for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then

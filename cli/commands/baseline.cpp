@@ -59,8 +59,7 @@ void run_baseline(const GlobalOptions &options, const BaselineOptions &baseline)
 		return;
 	}
 
-	AdvisoryLock lock = AdvisoryLock::for_schema(conn, conn.quote_identifier(options.state_schema), options.schema,
-	                                             baseline.lock_wait_seconds);
+	AdvisoryLock lock = AdvisoryLock::for_schema(options, options.schema, baseline.lock_wait_seconds);
 	// pgroll writes operations: [{sql: {up: ""}}], which pgshift's format check refuses (empty sql.up);
 	// an empty list means the same, nothing to run.
 	const std::string path = write_migration_file(

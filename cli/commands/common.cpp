@@ -6,6 +6,7 @@
 
 #include "errors.hpp"
 #include "lock_retry.hpp"
+#include "lock_timeout.hpp"
 #include "session.hpp"
 
 namespace pgshift::cli {
@@ -22,7 +23,7 @@ nlohmann::ordered_json call_json_function(Connection &conn, const GlobalOptions 
                                           const std::vector<Param> &params) {
 	return with_lock_retries(options, [&] {
 		const std::optional<std::string> result =
-			conn.query("SELECT " + state_function(conn, options, call), params).scalar();
+			query_with_lock_timeout(conn, options, "SELECT " + state_function(conn, options, call), params).scalar();
 		if (!result)
 			throw Failure("pgshift." + call.substr(0, call.find('(')) + "() returned NULL");
 		return nlohmann::ordered_json::parse(*result);

@@ -18,7 +18,8 @@ namespace pgshift::cli {
 // --lock-wait-timeout SECONDS on a state-changing command (0: wait as long as it takes).
 void add_lock_wait_option(CLI::App &command, double &seconds);
 
-// SELECT pgshift.<call>, e.g. call = "start($1, $2::jsonb)", for the functions that return jsonb.
+// SELECT pgshift.<call>, e.g. call = "start($1, $2::jsonb)", for the functions that return jsonb: in a
+// transaction of its own with --lock-timeout, retried after a lock timeout (--lock-retries).
 nlohmann::ordered_json call_json_function(Connection &conn, const GlobalOptions &options, const std::string &call,
                                           const std::vector<Param> &params);
 

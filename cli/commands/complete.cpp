@@ -21,8 +21,7 @@ struct CompleteOptions {
 void run_complete(const GlobalOptions &options, const CompleteOptions &complete) {
 	Connection conn = open_session(options);
 	require_extension(conn, options);
-	AdvisoryLock lock = AdvisoryLock::for_schema(conn, conn.quote_identifier(options.state_schema), options.schema,
-	                                             complete.lock_wait_seconds);
+	AdvisoryLock lock = AdvisoryLock::for_schema(options, options.schema, complete.lock_wait_seconds);
 	// The server refuses to complete before the jobs are done; this also resumes them after a restart.
 	wait_for_jobs(conn, options);
 	complete_and_report(conn, options);

@@ -8,6 +8,7 @@
 #include "commands/commands.hpp"
 #include "commands/common.hpp"
 #include "errors.hpp"
+#include "lock_timeout.hpp"
 #include "session.hpp"
 
 namespace pgshift::cli {
@@ -21,9 +22,9 @@ struct InitOptions {
 void run_init(const GlobalOptions &options, const InitOptions &init) {
 	require_extension_schema_flag(options);
 	Connection conn = open_session(options);
-	// Two concurrent inits would race on CREATE EXTENSION; pgshift.lock_key() may not exist yet, so this
-	// lock uses the same first key with a fixed second one.
-	AdvisoryLock lock = AdvisoryLock::for_init(conn, init.lock_wait_seconds);
+	// Two concurrent inits would race on CREATE EXTENSION; the extension may not exist yet, so this is the
+	// run lock's first key with a fixed second one.
+	AdvisoryLock lock = AdvisoryLock::for_init(options, init.lock_wait_seconds);
 	const std::optional<std::string> installed = installed_extension_version(conn);
 	if (installed && *installed != cli_version())
 		throw Failure("the pgshift extension is already installed at version " + *installed +
@@ -32,7 +33,8 @@ void run_init(const GlobalOptions &options, const InitOptions &init) {
 	if (!installed)
 		// This CLI's version exactly: a different default version on the server would give an extension
 		// this CLI then refuses to drive. (CMakeLists.txt checks the version is safe inside the literal.)
-		conn.query(std::string("CREATE EXTENSION IF NOT EXISTS pgshift VERSION '") + cli_version() + "'");
+		query_with_lock_timeout(conn, options,
+		                        std::string("CREATE EXTENSION IF NOT EXISTS pgshift VERSION '") + cli_version() + "'");
 	require_extension(conn, options);
 	std::cout << "pgshift initialized (extension " << cli_version() << ")" << std::endl;
 }

@@ -71,8 +71,7 @@ void run_migrate(const GlobalOptions &options, const MigrateOptions &migrate) {
 	require_extension(conn, options);
 	// Held from reading the history to the last migration: a concurrent run waits here, then finds what
 	// this one applied.
-	AdvisoryLock lock = AdvisoryLock::for_schema(conn, conn.quote_identifier(options.state_schema), options.schema,
-	                                             migrate.lock_wait_seconds);
+	AdvisoryLock lock = AdvisoryLock::for_schema(options, options.schema, migrate.lock_wait_seconds);
 	const std::vector<HistoryEntry> history = read_history(conn, options);
 	for (const HistoryEntry &entry : history)
 		if (!entry.done) {

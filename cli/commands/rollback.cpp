@@ -20,8 +20,7 @@ struct RollbackOptions {
 void run_rollback(const GlobalOptions &options, const RollbackOptions &rollback) {
 	Connection conn = open_session(options);
 	require_extension(conn, options);
-	AdvisoryLock lock = AdvisoryLock::for_schema(conn, conn.quote_identifier(options.state_schema), options.schema,
-	                                             rollback.lock_wait_seconds);
+	AdvisoryLock lock = AdvisoryLock::for_schema(options, options.schema, rollback.lock_wait_seconds);
 	call_json_function(conn, options, "rollback($1)", {options.schema});
 	std::cout << "Migration rolled back. Changes made since the last version have been reverted" << std::endl;
 }

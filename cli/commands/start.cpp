@@ -30,8 +30,7 @@ void run_start(const GlobalOptions &options, const StartOptions &start) {
 	const MigrationFile migration = read_migration_file(start.file);
 	Connection conn = open_session(options);
 	require_extension(conn, options);
-	AdvisoryLock lock =
-		AdvisoryLock::for_schema(conn, conn.quote_identifier(options.state_schema), options.schema, start.lock_wait_seconds);
+	AdvisoryLock lock = AdvisoryLock::for_schema(options, options.schema, start.lock_wait_seconds);
 
 	const auto result = call_json_function(conn, options, "start($1, $2::jsonb, $3::jsonb)",
 	                                       {options.schema, migration.body.dump(), start_options(start.backfill).dump()});

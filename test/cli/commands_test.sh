@@ -366,17 +366,8 @@ run "$PGSHIFT" init
 many=$work/many
 mkdir -p "$many"
 for i in 1 2 3 4 5 6; do table_migration "$many/0${i}_table.yaml" "table_$i"; done
-go=$work/go
-pids=()
-for i in 1 2 3 4 5 6 7 8; do
-  ( while [[ ! -e "$go" ]]; do sleep 0.01; done
-    exec "$PGSHIFT" migrate "$many" --complete >"$work/concurrent_$i.out" 2>"$work/concurrent_$i.err" ) &
-  pids+=("$!")
-done
-touch "$go"
-statuses=""
-for pid in "${pids[@]}"; do wait "$pid"; statuses+="$? "; done
-assert_eq "every run exits 0" "0 0 0 0 0 0 0 0 " "$statuses"
+run_at_once 8 "$work/concurrent" "$PGSHIFT" migrate "$many" --complete
+assert_eq "every run exits 0" "0 0 0 0 0 0 0 0 " "$STATUSES"
 assert_eq "every migration once, done" "01_table:true 02_table:true 03_table:true 04_table:true 05_table:true 06_table:true" \
   "$(migrations_of_db)"
 assert_eq "one run applied them, seven found nothing to do" "7" \

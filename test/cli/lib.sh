@@ -1,4 +1,4 @@
-# shellcheck shell=bash disable=SC2034  # OUT, ERR and STATUS are read by the suites that source this
+# shellcheck shell=bash disable=SC2034  # OUT, ERR, STATUS and STATUSES are read by the suites that source this
 # Assertions for bash test suites. Source it, call the assertions, end with `finish_tests`.
 # Every failed assertion prints one line "FAIL: <test>: <what>"; finish_tests prints "N passed, N failed"
 # and returns non-zero when anything failed.
@@ -12,6 +12,8 @@
 #   assert_not_contains DESC HAYSTACK NEEDLE
 #   assert_files_equal DESC FILE1 FILE2   (a short diff excerpt on failure)
 #   test_case NAME                        prefixes the following failure lines
+#   run_at_once N PREFIX CMD ARGS...      N copies of a command started at the same moment; copy i writes
+#                                         PREFIX_i.out and PREFIX_i.err; sets STATUSES ("0 0 ... ")
 
 TESTS_PASSED=0
 TESTS_FAILED=0
@@ -91,6 +93,22 @@ assert_files_equal() {
   if cmp -s "$first" "$second"; then pass; else
     fail "$desc: files differ: $(diff "$first" "$second" | head -n 6)"
   fi
+}
+
+run_at_once() {
+  local count=$1 prefix=$2 go i pid pids=()
+  shift 2
+  go=$(mktemp -u /tmp/pgshift-go.XXXXXX)
+  for ((i = 1; i <= count; i++)); do
+    # Each copy spins until the go file appears, so that they really start together.
+    ( while [[ ! -e "$go" ]]; do sleep 0.01; done
+      exec "$@" >"${prefix}_$i.out" 2>"${prefix}_$i.err" ) &
+    pids+=("$!")
+  done
+  touch "$go"
+  STATUSES=""
+  for pid in "${pids[@]}"; do wait "$pid"; STATUSES+="$? "; done
+  rm -f "$go"
 }
 
 finish_tests() {

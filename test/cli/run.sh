@@ -21,7 +21,8 @@ unset PGSHIFT_PG_URL PGSHIFT_SCHEMA PGSHIFT_STATE_SCHEMA PGSHIFT_LOCK_TIMEOUT PG
 export PGOPTIONS="-c client_min_messages=warning"
 ADMIN_DB=${PGDATABASE:-postgres}
 VERSION=$(sed -n "s/^default_version = '\(.*\)'/\1/p" "$repo/extension/pgshift.control")
-LOCK_KEY=1886610292    # pgshift.lock_key()
+LOCK_KEY=1886610292        # pgshift.lock_key(): what the extension's functions take per call
+RUN_LOCK_KEY=1886610294    # the CLI's run lock, held for a whole run (cli/advisory_lock.hpp)
 
 work=$(mktemp -d /tmp/pgshift-cli-test.XXXXXX)
 databases=()
@@ -398,7 +399,7 @@ test_case "lock"
 fresh_db locks
 run "$PGSHIFT" init
 dump_schema "$work/locks_before.sql"
-hold_lock "$LOCK_KEY" "hashtext('public')" 2
+hold_lock "$RUN_LOCK_KEY" "hashtext('public')" 2
 started=$(now_ms)
 assert_exit "start waits for the lock, then runs" 0 "$PGSHIFT" start "$work/01_create_tables.yaml"
 elapsed=$(( $(now_ms) - started ))
@@ -408,7 +409,7 @@ if (( elapsed >= 1000 )); then pass; else fail "start returned after ${elapsed} 
 assert_eq "started after waiting" "In progress" "$(json_get "$("$PGSHIFT" status)" status)"
 assert_exit "rollback" 0 "$PGSHIFT" rollback
 
-hold_lock "$LOCK_KEY" "hashtext('public')" 4
+hold_lock "$RUN_LOCK_KEY" "hashtext('public')" 4
 started=$(now_ms)
 assert_exit "--lock-wait-timeout 1 gives up" 1 "$PGSHIFT" start --lock-wait-timeout 1 "$work/01_create_tables.yaml"
 elapsed=$(( $(now_ms) - started ))
@@ -421,7 +422,7 @@ wait "$HOLDER" 2>/dev/null
 dump_schema "$work/locks_after.sql"
 assert_files_equal "nothing changed while the lock was held" "$work/locks_before.sql" "$work/locks_after.sql"
 
-hold_lock "$LOCK_KEY" 0 3
+hold_lock "$RUN_LOCK_KEY" 0 3
 assert_exit "init uses its own fixed lock" 1 "$PGSHIFT" init --lock-wait-timeout 0.5
 assert_contains "init waits on the init lock" "$ERR" "waiting for another pgshift run"
 assert_exit "the per-schema lock is free meanwhile" 0 "$PGSHIFT" start --lock-wait-timeout 0.5 "$work/01_create_tables.yaml"
@@ -443,9 +444,20 @@ assert_files_equal "failed start left nothing behind" "$work/locks_before_ddl.sq
 assert_exit "same start once the table is free" 0 "$PGSHIFT" start "$work/10_references.yaml"
 assert_exit "rollback" 0 "$PGSHIFT" rollback
 
+# A session in a pgshift function (here: holding its per-call key) makes the CLI's call fail with
+# 55P03, which is retried: the run lock does not stand in for the per-call one.
+hold_lock "$LOCK_KEY" "hashtext('public')" 1
+assert_exit "start passes the run lock, retries its call, then runs" 0 "$PGSHIFT" start "$work/01_create_tables.yaml"
+wait "$HOLDER" 2>/dev/null
+assert_contains "the call was retried" "$ERR" "retrying in"
+assert_not_contains "no wait for the run lock" "$ERR" "waiting for another pgshift run"
+assert_exit "rollback" 0 "$PGSHIFT" rollback
+
 assert_exit "the CLI lock is released after each run" 0 psql -X -q -A -t -v ON_ERROR_STOP=1 \
-  -c "SELECT pg_try_advisory_lock($LOCK_KEY, hashtext('public'))"
+  -c "SELECT pg_try_advisory_lock($RUN_LOCK_KEY, hashtext('public'))"
 assert_eq "lock was free" "t" "$OUT"
+assert_eq "no advisory lock left" "0" \
+  "$(sql "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND database = (SELECT oid FROM pg_database WHERE datname = current_database())")"
 
 # --- versions ------------------------------------------------------------------------------------------
 
