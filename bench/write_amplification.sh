@@ -15,15 +15,15 @@
 # three start from the same physical layout whatever their preparation did. Each statement is timed
 # by psql's \timing (server time plus one round trip) in a session that has already written a row
 # to that table (rolled back), so the per-backend trigger compilation is not timed. Each figure is the median of
-# REPEAT runs (default 3), the variants taking turns so that machine noise hits them alike.
+# REPEAT runs (default 5), the variants taking turns so that machine noise hits them alike.
 #
-# usage: [REPEAT=3] bench/write_amplification.sh [rows...]           (default: 10000 100000 300000)
+# usage: [REPEAT=5] bench/write_amplification.sh [rows...]           (default: 10000 100000 300000)
 # needs: psql reaching a server through the usual PG* variables, and pgshift installed there;
 #        e.g. scripts/with-cluster.sh bench/write_amplification.sh
 set -euo pipefail
 ROWS=("$@")
 [ $# -eq 0 ] && ROWS=(10000 100000 300000)
-REPEAT=${REPEAT:-3}
+REPEAT=${REPEAT:-5}
 DB=pgshift_bench_write
 q() { psql -X -q -v ON_ERROR_STOP=1 -d "$DB" "$@"; }
 admin() { psql -X -q -v ON_ERROR_STOP=1 -d postgres -c "SET client_min_messages = warning" "$@"; }
