@@ -366,11 +366,26 @@ run "$PGSHIFT" init
 many=$work/many
 mkdir -p "$many"
 for i in 1 2 3 4 5 6; do table_migration "$many/0${i}_table.yaml" "table_$i"; done
+# An index built concurrently by the worker, while seven runs wait for the lock: waiting must not
+# hold a snapshot that CREATE INDEX CONCURRENTLY would wait for.
+cat >"$many/07_index.yaml" <<'YAML'
+operations:
+  - create_index:
+      name: idx_table_1_note
+      table: table_1
+      columns:
+        - column: note
+YAML
 run_at_once 8 "$work/concurrent" "$PGSHIFT" migrate "$many" --complete
 assert_eq "every run exits 0" "0 0 0 0 0 0 0 0 " "$STATUSES"
-assert_eq "every migration once, done" "01_table:true 02_table:true 03_table:true 04_table:true 05_table:true 06_table:true" \
+assert_eq "every migration once, done" \
+  "01_table:true 02_table:true 03_table:true 04_table:true 05_table:true 06_table:true 07_index:true" \
   "$(migrations_of_db)"
+assert_eq "the index is built and valid" "t" \
+  "$(sql "SELECT indisvalid FROM pg_index WHERE indexrelid = 'public.idx_table_1_note'::regclass")"
 assert_eq "one run applied them, seven found nothing to do" "7" \
   "$(grep -l -x 'Database is up to date; no migrations to apply' "$work"/concurrent_*.out | wc -l)"
-assert_eq "six lines from the one that applied" "6" "$(cat "$work"/concurrent_*.out | grep -c '^Migration ')"
-assert_eq "no errors" "" "$(grep -h -v '^waiting for another pgshift run' "$work"/concurrent_*.err)"
+assert_eq "seven lines from the one that applied" "7" "$(cat "$work"/concurrent_*.out | grep -c '^Migration ')"
+assert_eq "no errors" "" \
+  "$(grep -h -v -e '^waiting for another pgshift run' -e '^migration "07_index": 1 job done in ' "$work"/concurrent_*.err)"
+assert_eq "the index build reported once" "1" "$(cat "$work"/concurrent_*.err | grep -c '^migration "07_index": 1 job done')"
