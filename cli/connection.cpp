@@ -15,6 +15,17 @@ std::string trimmed(std::string text) {
 	return text;
 }
 
+// libpq's message without "FATAL:  "/"ERROR:  " and without the lines it adds after the first.
+std::string first_line_of_libpq_error(const char *text) {
+	std::string line = text != nullptr ? text : "";
+	line = line.substr(0, line.find('\n'));
+	for (const char *prefix : {"FATAL:  ", "ERROR:  "})
+		if (line.rfind(prefix, 0) == 0)
+			line = line.substr(std::char_traits<char>::length(prefix));
+	line = trimmed(line);
+	return line.empty() ? "the server closed the connection" : line;
+}
+
 std::string error_field(const PGresult *result, int code) {
 	const char *value = PQresultErrorField(result, code);
 	return value != nullptr ? value : "";
@@ -77,10 +88,16 @@ Result Connection::checked(Result result) {
 	const ExecStatusType status = PQresultStatus(result.get());
 	if (status == PGRES_TUPLES_OK || status == PGRES_COMMAND_OK)
 		return result;
-	// No result at all, or one without a server message: the connection itself failed.
+	// No result at all, one without a server message, or a connection gone bad (the server's FATAL,
+	// e.g. pg_terminate_backend or a shutdown): the connection itself failed. Say so in one line,
+	// without libpq's severity prefix and follow-up lines.
 	std::string message = result.get() != nullptr ? error_field(result.get(), PG_DIAG_MESSAGE_PRIMARY) : "";
-	if (message.empty())
-		throw Failure("lost the database connection: " + trimmed(PQerrorMessage(conn_)));
+	if (message.empty() || PQstatus(conn_) == CONNECTION_BAD) {
+		const std::string why = !message.empty() ? message : first_line_of_libpq_error(PQerrorMessage(conn_));
+		throw Failure("lost the database connection: " + why +
+		              " ('pgshift status' shows where the migration stands; if the command's work is not done, "
+		              "run it again)");
+	}
 	throw DatabaseError(message, error_field(result.get(), PG_DIAG_SQLSTATE),
 	                    error_field(result.get(), PG_DIAG_MESSAGE_DETAIL),
 	                    error_field(result.get(), PG_DIAG_MESSAGE_HINT));

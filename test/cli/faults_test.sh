@@ -159,6 +159,9 @@ finish_background() {
 assert_lost_connection() {
   assert_contains "naming the lost connection" "$ERR" "Error: lost the database connection: "
   assert_contains "and why" "$ERR" "terminating connection due to administrator command"
+  assert_contains "and what to do" "$ERR" "'pgshift status' shows where the migration stands"
+  assert_not_contains "without libpq's noise" "$ERR" "server closed the connection unexpectedly"
+  assert_not_contains "without the severity prefix" "$ERR" "FATAL:"
 }
 
 new_version_line='New version of the schema available under the postgres "public_02_to_bigint" schema'
