@@ -7,6 +7,7 @@
 
 #include "errors.hpp"
 #include "interrupt.hpp"
+#include "lock_timeout.hpp"
 
 namespace pgshift::cli {
 
@@ -46,9 +47,13 @@ bool AdvisoryLock::try_once() {
 	conn_.query_simple("BEGIN ISOLATION LEVEL READ COMMITTED");
 	const Result got = conn_.query_simple(
 		"SELECT pg_catalog.pg_try_advisory_xact_lock(" + std::to_string(run_lock_key) + ", " + second_key_ +
-		"), pg_catalog.set_config('idle_in_transaction_session_timeout', '0', true)");
-	if (got.rows() == 1 && got.value(0, 0) == "t")
+		"), pg_catalog.set_config('idle_in_transaction_session_timeout', '0', true), pg_catalog.pg_backend_pid()");
+	if (got.rows() == 1 && got.value(0, 0) == "t") {
+		// Our calls on the other connection name this one, so that the extension lets them through
+		// while it refuses calls from anybody else during the run.
+		set_run_lock_holder(got.value(0, 2));
 		return true;
+	}
 	conn_.query_simple("ROLLBACK");
 	return false;
 }
@@ -80,7 +85,10 @@ void AdvisoryLock::acquire(double wait_timeout_seconds) {
 }
 
 AdvisoryLock::~AdvisoryLock() {
-	if (!held_ || !conn_.ok())
+	if (!held_)
+		return;
+	set_run_lock_holder("");
+	if (!conn_.ok())
 		return;
 	try {
 		conn_.query_simple("ROLLBACK");

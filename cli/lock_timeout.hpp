@@ -13,6 +13,10 @@
 
 namespace pgshift::cli {
 
+// The backend pid of the connection holding this run's lock (advisory_lock.hpp), "" when none: every
+// call then also sets pgshift.run_lock_holder to it, for that transaction only.
+void set_run_lock_holder(std::string pid);
+
 // Runs `sql` in its own transaction with --lock-timeout (when not 0) in force for that transaction
 // only; rolls back and rethrows on any error, so the connection is never left inside a transaction.
 Result query_with_lock_timeout(Connection &conn, const GlobalOptions &options, const std::string &sql,

@@ -1,4 +1,6 @@
 // The library's module block, _PG_init, and pgshift.version(): what the CLI checks its own version against.
+#include <climits>
+
 #include "pg/dual_write_trigger.hpp"
 #include "pg/result_cache.hpp"
 
@@ -15,6 +17,7 @@ PG_FUNCTION_INFO_V1(pgshift_version);
 }
 
 bool pgshift_internal_ddl = false;
+int pgshift_run_lock_holder = 0;
 
 extern "C" void _PG_init(void)
 {
@@ -23,6 +26,11 @@ extern "C" void _PG_init(void)
 	// Set (locally) while pgshift runs its own DDL, so that DDL capture does not record it.
 	DefineCustomBoolVariable("pgshift.internal", "Marks DDL run by pgshift itself (not recorded as an inferred migration).",
 	                         NULL, &pgshift_internal_ddl, false, PGC_USERSET, GUC_NOT_IN_SAMPLE, NULL, NULL, NULL);
+	// The process holding the pgshift CLI's run lock on behalf of this session's calls (set locally by
+	// the CLI): pgshift._lock lets those calls through and stops everybody else's during a CLI run.
+	DefineCustomIntVariable("pgshift.run_lock_holder",
+	                        "Process id of the session holding the pgshift CLI run lock for these calls.", NULL,
+	                        &pgshift_run_lock_holder, 0, 0, INT_MAX, PGC_USERSET, GUC_NOT_IN_SAMPLE, NULL, NULL, NULL);
 	MarkGUCPrefixReserved("pgshift");
 }
 

@@ -422,6 +422,20 @@ wait "$HOLDER" 2>/dev/null
 dump_schema "$work/locks_after.sql"
 assert_files_equal "nothing changed while the lock was held" "$work/locks_before.sql" "$work/locks_after.sql"
 
+# Calls of the SQL functions from elsewhere (psql) wait for a CLI run too; the run's own calls, which
+# name its lock's process in pgshift.run_lock_holder, pass.
+hold_lock "$RUN_LOCK_KEY" "hashtext('public')" 3
+run_holder=$(sql "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND classid = $RUN_LOCK_KEY AND granted")
+empty_migration='{"name": "05_empty", "operations": []}'
+assert_exit "a psql call during a CLI run" 1 psql -X -q -v ON_ERROR_STOP=1 \
+  -c "SELECT pgshift.start('public', '$empty_migration')"
+assert_contains "is refused, naming the run" "$ERR" "a pgshift run (process $run_holder) is migrating schema \"public\""
+assert_exit "a call on behalf of the run passes" 0 psql -X -q -v ON_ERROR_STOP=1 -c "BEGIN" \
+  -c "SET LOCAL pgshift.run_lock_holder = $run_holder" -c "SELECT pgshift.start('public', '$empty_migration')" -c "ROLLBACK"
+wait "$HOLDER" 2>/dev/null
+dump_schema "$work/locks_after.sql"
+assert_files_equal "refused and rolled-back calls changed nothing" "$work/locks_before.sql" "$work/locks_after.sql"
+
 hold_lock "$RUN_LOCK_KEY" 0 3
 assert_exit "init uses its own fixed lock" 1 "$PGSHIFT" init --lock-wait-timeout 0.5
 assert_contains "init waits on the init lock" "$ERR" "waiting for another pgshift run"
