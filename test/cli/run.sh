@@ -506,4 +506,8 @@ source "$here/lock_timeout_test.sh"
 # shellcheck source-path=SCRIPTDIR source=faults_test.sh
 source "$here/faults_test.sh"
 
+# Without superuser: a role owning its schema runs start (with the worker's backfill), complete, rollback.
+# shellcheck source-path=SCRIPTDIR source=least_privilege_test.sh
+source "$here/least_privilege_test.sh"
+
 finish_tests
