@@ -234,7 +234,8 @@ COMMENT ON FUNCTION pgshift.status(name) IS
 CREATE FUNCTION pgshift._lock(schema name) RETURNS void
     LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-    holder integer;
+    run_holder integer;
+    holders integer[];
 BEGIN
     -- A session that already holds the key (the CLI does) passes: advisory locks are re-entrant.
     IF NOT pg_try_advisory_xact_lock(pgshift.lock_key(), hashtext(schema)) THEN
@@ -243,14 +244,18 @@ BEGIN
     END IF;
     -- A pgshift CLI holds its run lock (key 1886610294, hashtext(schema)) on a connection of its own
     -- for a whole run of several calls; its calls name that connection in pgshift.run_lock_holder.
-    -- Anybody else's call waits for the run to end, as it would for the CLI's own.
-    SELECT l.pid INTO holder FROM pg_locks l
+    -- Anybody else's call waits for the run to end, as it would for the CLI's own; and a run whose
+    -- lock connection is gone (killed, or cut by a pooler) stops instead of going on unprotected.
+    run_holder := nullif(current_setting('pgshift.run_lock_holder', true), '0')::integer;
+    SELECT array_agg(l.pid) INTO holders FROM pg_locks l
      WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 2
        AND l.database = (SELECT d.oid FROM pg_database d WHERE d.datname = current_database())
-       AND l.classid::bigint = 1886610294 AND l.objid::bigint = (hashtext(schema)::bigint & 4294967295)
-       AND l.pid IS DISTINCT FROM nullif(current_setting('pgshift.run_lock_holder', true), '0')::integer;
-    IF FOUND THEN
-        RAISE EXCEPTION 'a pgshift run (process %) is migrating schema "%"', holder, schema
+       AND l.classid::bigint = 1886610294 AND l.objid::bigint = (hashtext(schema)::bigint & 4294967295);
+    IF run_holder IS NOT NULL AND NOT coalesce(run_holder = ANY (holders), false) THEN
+        RAISE EXCEPTION 'this pgshift run lost its lock on schema "%": its lock connection (process %) is gone', schema, run_holder
+            USING ERRCODE = '55000', HINT = 'Nothing was changed by this call. Run the command again.';
+    ELSIF run_holder IS NULL AND holders IS NOT NULL THEN
+        RAISE EXCEPTION 'a pgshift run (process %) is migrating schema "%"', holders[1], schema
             USING ERRCODE = '55P03', HINT = 'Wait for it to finish, then try again.';
     END IF;
     IF NOT EXISTS (SELECT FROM pg_namespace WHERE nspname = schema) THEN

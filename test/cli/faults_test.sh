@@ -345,3 +345,22 @@ release_table
 assert_active "after the dropped connection"
 assert_exit "complete again" 0 "$PGSHIFT" complete
 assert_migrated "after the rerun"
+
+test_case "faults: the run's lock connection dropped while start --complete waits for the backfill"
+# The run lock lives on a connection of its own; once that is gone the run is no longer protected
+# from a second run, so its next call (complete) stops instead of going on.
+fault_db faults_drop_lock
+background drop_lock "$PGSHIFT" start --complete "${SLOW_BACKFILL[@]}" "$FAULT_MIGRATION"
+backfill_running
+assert_eq "pg_terminate_backend of the run lock's connection" "t" \
+  "$(sql "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND classid = $RUN_LOCK_KEY AND granted")"
+finish_background "start --complete fails" 1
+assert_contains "saying the run lost its lock" "$ERR" 'this pgshift run lost its lock on schema "public"'
+assert_active "after losing the lock"
+assert_exit "complete again" 0 "$PGSHIFT" complete
+assert_migrated "after the rerun"
+
+test_case "faults: a call naming a lock holder that is gone"
+assert_exit "is refused" 1 psql -X -q -v ON_ERROR_STOP=1 -c "BEGIN" -c "SET LOCAL pgshift.run_lock_holder = 2147483647" \
+  -c "SELECT pgshift.start('public', '{\"name\": \"09_none\", \"operations\": []}')"
+assert_contains "with the reason" "$ERR" 'this pgshift run lost its lock on schema "public": its lock connection (process 2147483647) is gone'
