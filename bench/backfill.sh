@@ -13,15 +13,15 @@
 #   pgshift 1000/batch - --backfill-batch-size 1000, pgroll's default size
 # Before each timed run the table is rewritten compact (VACUUM FULL, ANALYZE, CHECKPOINT), so all
 # variants start from the same physical layout. Each figure is the median of REPEAT runs (default
-# 3), the variants taking turns so that machine noise hits them alike.
+# 5), the variants taking turns so that machine noise hits them alike.
 #
-# usage: [REPEAT=3] bench/backfill.sh [rows...]         (default: 100000 1000000)
+# usage: [REPEAT=5] bench/backfill.sh [rows...]         (default: 100000 1000000)
 # needs: psql reaching a server through the usual PG* variables, and pgshift installed there;
 #        e.g. scripts/with-cluster.sh bench/backfill.sh
 set -euo pipefail
 ROWS=("$@")
 [ $# -eq 0 ] && ROWS=(100000 1000000)
-REPEAT=${REPEAT:-3}
+REPEAT=${REPEAT:-5}
 DB=pgshift_bench_backfill
 q() { psql -X -q -v ON_ERROR_STOP=1 -d "$DB" "$@"; }
 admin() { psql -X -q -v ON_ERROR_STOP=1 -d postgres -c "SET client_min_messages = warning" "$@"; }

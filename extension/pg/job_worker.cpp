@@ -230,6 +230,13 @@ int64 run_batch(const char *schema, const Job &job, int *delay_ms)
 	// The batch and its checkpoint commit together, so a crash can only lose whole recent batches,
 	// which the resumed job redoes (a batch is idempotent): no need to wait for each WAL flush.
 	SPI_execute("SET LOCAL synchronous_commit = off", false, 0);
+	// A keyset batch is a key range whose upper end the planner cannot see (it is computed in the same
+	// statement), and a range on a multi-column key is misestimated anyway: left alone, it may read
+	// the whole table for every batch. An index range scan (block ranges: a TID range scan) is
+	// always the plan meant here. (The trigger's own lookups are planned under the same settings;
+	// those only steer them to an index where one exists.)
+	SPI_execute("SET LOCAL enable_seqscan = off", false, 0);
+	SPI_execute("SET LOCAL enable_bitmapscan = off", false, 0);
 	Oid key_types[3] = {NAMEOID, TEXTOID, INT4OID};
 	Datum key[3] = {CStringGetDatum(schema), CStringGetTextDatum(job.migration), Int32GetDatum(job.step)};
 	SPI_execute_with_args("SELECT state, cursor, batch_size, batch_delay_ms, last_batch_size, last_batch_ms FROM pgshift.jobs "
