@@ -31,6 +31,7 @@ extern "C" {
 #include "tcop/utility.h"
 #include "parser/analyze.h"
 #include "utils/builtins.h"
+#include "utils/guc.h"
 #include "utils/memutils.h"
 #include "utils/portal.h"
 #include "utils/snapmgr.h"
@@ -198,6 +199,29 @@ void run_top_level(const char *sql)
 	pgstat_report_activity(STATE_IDLE, nullptr);
 }
 
+// Settings of one batch's transaction (SET LOCAL: they end with it).
+void set_batch_settings()
+{
+	static const char *const settings[][2] = {
+		// A batch waits at most this long for a row or table lock, then is tried again: writers never
+		// queue behind it for long.
+		{"lock_timeout", "1s"},
+		// The batch and its checkpoint commit together, so a crash can only lose whole recent batches,
+		// which the resumed job redoes (a batch is idempotent): no need to wait for each WAL flush.
+		{"synchronous_commit", "off"},
+		// A keyset batch is a key range whose upper end the planner cannot see (it is computed in the
+		// same statement), and a range on a multi-column key is misestimated anyway: left alone, it may
+		// read the whole table for every batch. An index range scan (block ranges: a TID range scan)
+		// is always the plan meant here. (The trigger's own lookups are planned under the same
+		// settings; those only steer them to an index where one exists.)
+		{"enable_seqscan", "off"},
+		{"enable_bitmapscan", "off"},
+	};
+	for (const auto &setting : settings)
+		(void) set_config_option(setting[0], setting[1], PGC_USERSET, PGC_S_SESSION, GUC_ACTION_LOCAL, true, ERROR,
+		                         false);
+}
+
 // The job's fixed batch size, or the adaptive one following the last batch's duration
 // (columns 3, 5, 6 of the job row: batch_size, last_batch_size, last_batch_ms).
 int32 chosen_batch_size(HeapTuple job_row, TupleDesc description)
@@ -224,19 +248,7 @@ int64 run_batch(const char *schema, const Job &job, int *delay_ms)
 {
 	start_transaction("pgshift: backfill batch");
 	SPI_connect();
-	// A batch waits at most this long for a row or table lock, then is tried again: writers never
-	// queue behind it for long.
-	SPI_execute("SET LOCAL lock_timeout = '1s'", false, 0);
-	// The batch and its checkpoint commit together, so a crash can only lose whole recent batches,
-	// which the resumed job redoes (a batch is idempotent): no need to wait for each WAL flush.
-	SPI_execute("SET LOCAL synchronous_commit = off", false, 0);
-	// A keyset batch is a key range whose upper end the planner cannot see (it is computed in the same
-	// statement), and a range on a multi-column key is misestimated anyway: left alone, it may read
-	// the whole table for every batch. An index range scan (block ranges: a TID range scan) is
-	// always the plan meant here. (The trigger's own lookups are planned under the same settings;
-	// those only steer them to an index where one exists.)
-	SPI_execute("SET LOCAL enable_seqscan = off", false, 0);
-	SPI_execute("SET LOCAL enable_bitmapscan = off", false, 0);
+	set_batch_settings();
 	Oid key_types[3] = {NAMEOID, TEXTOID, INT4OID};
 	Datum key[3] = {CStringGetDatum(schema), CStringGetTextDatum(job.migration), Int32GetDatum(job.step)};
 	SPI_execute_with_args("SELECT state, cursor, batch_size, batch_delay_ms, last_batch_size, last_batch_ms FROM pgshift.jobs "
