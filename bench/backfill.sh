@@ -23,10 +23,8 @@ ROWS=("$@")
 [ $# -eq 0 ] && ROWS=(100000 1000000)
 REPEAT=${REPEAT:-5}
 DB=pgshift_bench_backfill
-q() { psql -X -q -v ON_ERROR_STOP=1 -d "$DB" "$@"; }
-admin() { psql -X -q -v ON_ERROR_STOP=1 -d postgres -c "SET client_min_messages = warning" "$@"; }
-median() { python3 -c "import sys, statistics; print(f'{statistics.median(map(float, sys.argv[1:])):.0f}')" "$@"; }
-ratio() { python3 -c "import sys; print(f'{float(sys.argv[1]) / float(sys.argv[2]):.2f}')" "$@"; }
+# shellcheck source=lib.sh
+source "$(dirname "$0")/lib.sh"
 rate() { python3 -c "import sys; print(f'{float(sys.argv[1]) / float(sys.argv[2]):.0f}')" "$@"; }   # rows seconds
 now() { date +%s.%N; }
 elapsed() { python3 -c "import sys; print(float(sys.argv[2]) - float(sys.argv[1]))" "$@"; }
@@ -49,7 +47,7 @@ fresh_table() {
 compact() { q -c "VACUUM FULL b.users" -c "ANALYZE b.users" -c "CHECKPOINT"; }
 
 # The pgroll-style triggers of pgroll-style-anchors.sh, on b.users.
-pgroll_triggers() { echo "SET search_path = b;"; cat "$(dirname "$0")/pgroll_style_triggers.sql"; }
+pgroll_triggers() { echo "SET search_path = b;"; cat "$PGROLL_STYLE_SQL"; }
 
 # Each run_* prints "<rows/s> <longest batch ms>" and fails if a row was left unfilled.
 run_plain() {

@@ -25,10 +25,8 @@ ROWS=("$@")
 [ $# -eq 0 ] && ROWS=(10000 100000 300000)
 REPEAT=${REPEAT:-5}
 DB=pgshift_bench_write
-q() { psql -X -q -v ON_ERROR_STOP=1 -d "$DB" "$@"; }
-admin() { psql -X -q -v ON_ERROR_STOP=1 -d postgres -c "SET client_min_messages = warning" "$@"; }
-median() { python3 -c "import sys, statistics; print(f'{statistics.median(map(float, sys.argv[1:])):.0f}')" "$@"; }
-ratio() { python3 -c "import sys; print(f'{float(sys.argv[1]) / float(sys.argv[2]):.2f}')" "$@"; }
+# shellcheck source=lib.sh
+source "$(dirname "$0")/lib.sh"
 
 admin -c "DROP DATABASE IF EXISTS $DB" -c "CREATE DATABASE $DB"
 trap 'admin -c "DROP DATABASE IF EXISTS $DB"' EXIT
@@ -40,8 +38,6 @@ MIGRATION=$(cat <<'JSON'
 JSON
 )
 
-# The pgroll-style triggers, as in pgroll-style-anchors.sh (for the users table found on search_path).
-PGROLL_STYLE_SQL=$(dirname "$0")/pgroll_style_triggers.sql
 
 # prepare VARIANT ROWS: schema w_VARIANT holding users with ROWS rows (name NULL), its trigger
 # installed and its extra column filled; compact.
