@@ -7,7 +7,7 @@ MODULE_big = pgshift
 SRCS = $(wildcard extension/core/*.cpp extension/core/operations/*.cpp extension/pg/*.cpp)
 OBJS = $(SRCS:.cpp=.o)
 MODULEDIR = extension
-DATA = extension/pgshift.control extension/pgshift--$(EXTVERSION).sql
+DATA = extension/pgshift.control $(wildcard extension/pgshift--*.sql)
 
 # pg_regress tests: sql/NAME.sql against expected/NAME.out, run by `make installcheck`.
 REGRESS = $(patsubst sql/%.sql,%,$(sort $(wildcard sql/*.sql)))

@@ -14,7 +14,7 @@ SELECT pgshift.start('bk', $${"name": "01", "operations": [
   {"add_column": {"table": "unique_key", "up": "v * 2", "column": {"name": "doubled", "type": "int"}}},
   {"add_column": {"table": "no_key", "up": "v * 2", "column": {"name": "doubled", "type": "int"}}}]}$$,
   '{"backfill_batch_size": 300}') ->> 'jobs' AS jobs;
-SELECT table_name, statement LIKE '%ctid >=%' AS by_block_ranges FROM pgshift.jobs WHERE schema = 'bk' ORDER BY step;
+SELECT kind, table_name, statement LIKE '%ctid >=%' AS by_block_ranges FROM pgshift.jobs WHERE schema = 'bk' ORDER BY step;
 CALL pgshift.wait_for_jobs('bk');
 SELECT "table", state, rows_done, batches > 1 AS batched, batch_size, last_batch_size FROM pgshift.backfill_progress WHERE schema = 'bk' ORDER BY 1;
 SELECT (SELECT count(*) FROM bk_01.composite WHERE doubled = v * 2) AS composite,
@@ -42,7 +42,7 @@ SELECT pgshift.start('bk', $${"name": "03", "operations": [
   {"add_column": {"table": "tenant_items", "up": "v + 1", "column": {"name": "next", "type": "int"}}}]}$$,
   '{"backfill_batch_size": 1000}') ->> 'jobs' AS jobs;
 CALL pgshift.wait_for_jobs('bk');
-SELECT statement AS batch_statement FROM pgshift.jobs WHERE schema = 'bk' AND migration = '03' \gset
+SELECT statement AS batch_statement FROM pgshift.jobs WHERE schema = 'bk' AND migration = '03' AND kind = 'backfill' \gset
 PREPARE batch(text[], integer) AS :batch_statement;
 CREATE FUNCTION pg_temp.plan_lines(query text) RETURNS SETOF text LANGUAGE plpgsql AS $$
 BEGIN RETURN QUERY EXECUTE 'EXPLAIN (COSTS OFF) ' || query; END $$;

@@ -59,11 +59,16 @@ BridgeResult bridge_plan_start(const char *schema, const char *migration_json, c
 }
 
 BridgeResult bridge_version_schema_sql(const char *schema, const char *version_schema, const char *catalog_json,
-                                       const char *overlay_json) noexcept
+                                       const char *overlay_json, const char *options_json) noexcept
 {
 	return guarded([&](BridgeResult &result) {
+		const pgshift::json options = pgshift::json::parse(options_json);
+		pgshift::VersionViewOptions view_options;
+		view_options.pending = options.value("pending", false);
+		view_options.replace = options.value("replace", false);
+		view_options.version_name = options.value("version_name", std::string(version_schema));
 		auto statements = pgshift::version_schema_sql(schema, version_schema, pgshift::json::parse(catalog_json),
-		                                              pgshift::json::parse(overlay_json));
+		                                              pgshift::json::parse(overlay_json), view_options);
 		result.items = static_cast<char **>(std::calloc(statements.size() + 1, sizeof(char *)));
 		result.item_count = static_cast<int>(statements.size());
 		for (std::size_t i = 0; i < statements.size(); i++)

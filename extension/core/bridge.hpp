@@ -21,8 +21,9 @@ class ExpressionParser;
 BridgeResult bridge_plan_start(const char *schema, const char *migration_json, const char *catalog_json,
                                const char *context_json, const pgshift::ExpressionParser &parser) noexcept;
 
-// pgshift.version_schema_sql: the result is the list of statements.
+// pgshift.version_schema_sql: the result is the list of statements. options_json:
+// {"pending": bool, "replace": bool, "version_name": text} (core/version_views.hpp).
 BridgeResult bridge_version_schema_sql(const char *schema, const char *version_schema, const char *catalog_json,
-                                       const char *overlay_json) noexcept;
+                                       const char *overlay_json, const char *options_json) noexcept;
 
 void bridge_result_free(BridgeResult *result) noexcept;

@@ -263,8 +263,10 @@ private:
 
 	void contract()
 	{
-		for (const auto &twin : twins_)
+		for (const auto &twin : twins_) {
 			plan_.complete.push_back(alter_ + "DROP COLUMN " + quote_ident(twin.old));
+			plan_.dropped_columns.emplace_back(table_.physical, twin.old);
+		}
 		for (const auto &twin : twins_)
 			plan_.complete.push_back(alter_ + "RENAME COLUMN " + quote_ident(twin.twin) + " TO " + quote_ident(twin.old));
 		for (auto &step : promotions_)

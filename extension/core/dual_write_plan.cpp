@@ -1,5 +1,6 @@
 #include "core/dual_write_plan.hpp"
 
+#include "core/error.hpp"
 #include "core/sql_text.hpp"
 
 namespace pgshift {
@@ -25,6 +26,41 @@ void DualWritePlan::backfill(const VirtualTable &virt, const std::string &touch_
 		entry.touch_column = touch_column;
 }
 
+std::vector<std::string> DualWritePlan::tables() const
+{
+	std::vector<std::string> names;
+	for (const auto &table : tables_)
+		names.push_back(table.physical);
+	return names;
+}
+
+void DualWritePlan::check_supported() const
+{
+	const std::string next_step =
+	    "Make this change with a raw \"sql\" operation (it runs in start's transaction, holding the table's locks), "
+	    "or on a table without them.";
+	for (const auto &table : tables_) {
+		if (!table.catalog.is_object())
+			continue;   // new in this migration
+		auto refuse = [&](const std::string &why) {
+			throw Error(sqlstate::feature_not_supported,
+			            "table \"" + table.physical + "\" " + why +
+			                ": pgshift cannot keep its two versions in step with a row trigger and a backfill",
+			            next_step);
+		};
+		if (table.catalog.value("partitioned", false))
+			refuse("is partitioned");
+		if (table.catalog.contains("partitionOf"))
+			refuse("is a partition of \"" + table.catalog["partitionOf"].get<std::string>() + "\"");
+		if (table.catalog.value("inheritedBy", false))
+			refuse("has inheritance children");
+		if (table.catalog.value("inheritsFrom", false))
+			refuse("inherits from another table");
+		if (table.catalog.value("hasRules", false))
+			refuse("has rules (they would rewrite the backfill's updates)");
+	}
+}
+
 void DualWritePlan::emit(const std::string &schema, const std::string &new_version,
                          const std::string &previous_version, std::vector<Statement> &start,
                          std::vector<Statement> &drops, json &jobs) const
@@ -42,7 +78,9 @@ void DualWritePlan::emit(const std::string &schema, const std::string &new_versi
 			start.push_back("CREATE TRIGGER " + quote_ident(dual_write_trigger_name) + " BEFORE INSERT OR UPDATE ON " +
 			                qualified + " FOR EACH ROW EXECUTE FUNCTION pgshift.dual_write(" +
 			                quote_literal(config.dump()) + ")");
-			start.push_back("SELECT pgshift._check_dual_write(" + quote_literal(qualified) + "::regclass)");
+			// It fires for every write, a replication session's too: the two versions must never part.
+			start.push_back("ALTER TABLE " + qualified + " ENABLE ALWAYS TRIGGER " + quote_ident(dual_write_trigger_name));
+			start.push_back("SELECT pgshift._check_dual_write(" + quote_literal(qualified) + "::pg_catalog.regclass)");
 			drops.push_back("DROP TRIGGER IF EXISTS " + quote_ident(dual_write_trigger_name) + " ON " + qualified);
 		}
 		if (!table.touch_column.empty())
@@ -87,37 +125,44 @@ std::string keyset_batch_sql(const std::string &table, const json &catalog, cons
 		typed_cursor += sep + "($1)[" + std::to_string(i + 1) + "]::" + column_type(catalog, key[i]);
 		descending += sep + column + " DESC";
 		bound_row += sep + "(SELECT " + column + " FROM bound)";
-		cursor_out += sep + column + "::text";
+		cursor_out += sep + column + "::pg_catalog.text";
 	}
 	std::string after_cursor = "($1 IS NULL OR (" + columns + ") > (" + typed_cursor + "))";
 	// The batch is a key range (cursor, bound]: bound is the key $2 rows on, or the table's last key
 	// when fewer remain (then the batch is the last one). One index range scan then updates the
 	// range, locking each row as it goes, in key order; rows written meanwhile went through the
 	// trigger already, so the range may gain or lose rows without harm. The no-op update fires the
-	// dual-write trigger, which computes the new columns.
+	// dual-write trigger, which computes the new columns. The cursor is the key as text, which the
+	// worker's fixed settings make exact for every type (pg/worker_settings.hpp).
 	return "WITH bound AS MATERIALIZED ((SELECT " + columns + ", false AS at_end FROM " + table + " WHERE " +
 	       after_cursor + " ORDER BY " + columns + " OFFSET $2 - 1 LIMIT 1)\n" +
 	       "  UNION ALL (SELECT " + columns + ", true FROM " + table + " ORDER BY " + descending + " LIMIT 1) LIMIT 1),\n" +
 	       "updated AS (UPDATE " + table + " _pgshift_t SET " + quote_ident(touch) + " = _pgshift_t." + quote_ident(touch) +
 	       " WHERE " + after_cursor + " AND (" + columns + ") <= (" + bound_row + ") RETURNING 1)\n" +
-	       "SELECT (SELECT count(*)::bigint FROM updated), (SELECT CASE WHEN NOT at_end THEN ARRAY[" + cursor_out +
-	       "] END FROM bound)";
+	       "SELECT (SELECT pg_catalog.count(*)::bigint FROM updated), (SELECT CASE WHEN NOT at_end THEN ARRAY[" +
+	       cursor_out + "] END FROM bound)";
 }
 
 std::string block_range_batch_sql(const std::string &table, const std::string &touch)
 {
-	// Cursor: [next block, end block]. The end is the table's size when the backfill began: rows the
-	// batches move past it were updated already, and rows written since went through the trigger.
-	std::string first = "coalesce(($1)[1]::bigint, 0)";
-	std::string end = "coalesce(($1)[2]::bigint, pg_relation_size(" + quote_literal(table) +
-	                  "::regclass) / current_setting('block_size')::bigint)";
-	std::string blocks = "greatest(1, $2 / greatest(1, (SELECT c.reltuples / greatest(c.relpages, 1) FROM pg_class c "
-	                     "WHERE c.oid = " + quote_literal(table) + "::regclass)))::bigint";
+	// Cursor: [next block, end block, file node]. The end is the table's size when the backfill
+	// began: rows that updates move past it were written through the trigger, as were rows added
+	// since. Only a rewrite of the whole table (VACUUM FULL, CLUSTER, pg_repack, a table-rewriting
+	// ALTER) moves rows without it, and a rewrite gives the table a new file node: the backfill then
+	// starts again from the first block of the new file, so no row is missed.
+	std::string relation = quote_literal(table) + "::pg_catalog.regclass";
+	std::string same_file = "(($1)[3]::pg_catalog.oid IS NOT DISTINCT FROM pg_catalog.pg_relation_filenode(" + relation + "))";
+	std::string first = "(CASE WHEN " + same_file + " THEN coalesce(($1)[1]::bigint, 0) ELSE 0 END)";
+	std::string end = "(CASE WHEN " + same_file + " THEN ($1)[2]::bigint ELSE pg_catalog.pg_relation_size(" + relation +
+	                  ") / pg_catalog.current_setting('block_size')::bigint END)";
+	std::string blocks = "greatest(1, $2 / greatest(1, (SELECT c.reltuples / "
+	                     "greatest(c.relpages, 1) FROM pg_catalog.pg_class c WHERE c.oid = " + relation + ")))::bigint";
 	std::string stop = "least(" + first + " + " + blocks + ", " + end + ")";
 	return "WITH updated AS (UPDATE " + table + " SET " + quote_ident(touch) + " = " + quote_ident(touch) +
-	       " WHERE ctid >= format('(%s,0)', " + first + ")::tid AND ctid < format('(%s,0)', " + stop +
-	       ")::tid RETURNING 1)\n" + "SELECT count(*)::bigint, CASE WHEN " + first + " >= " + end +
-	       " THEN NULL ELSE ARRAY[" + stop + "::text, " + end + "::text] END FROM updated";
+	       " WHERE ctid >= pg_catalog.format('(%s,0)', " + first + ")::pg_catalog.tid AND ctid < pg_catalog.format('(%s,0)', " +
+	       stop + ")::pg_catalog.tid RETURNING 1)\n" + "SELECT pg_catalog.count(*)::bigint, CASE WHEN " + first + " >= " + end +
+	       " THEN NULL ELSE ARRAY[" + stop + "::text, " + end + "::text, pg_catalog.pg_relation_filenode(" + relation +
+	       ")::text] END FROM updated";
 }
 
 }  // namespace

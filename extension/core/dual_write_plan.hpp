@@ -25,6 +25,11 @@ public:
 	void backfill(const VirtualTable &table, const std::string &touch_column);
 
 	bool empty() const { return tables_.empty(); }
+	// The physical tables that get a dual-write trigger or a backfill.
+	std::vector<std::string> tables() const;
+	// Throws for a table whose rows a row trigger and a backfill cannot keep in step: partitioned
+	// tables, inheritance parents and children, tables with rules.
+	void check_supported() const;
 
 	// Appends CREATE TRIGGER statements to `start`, the trigger drops to `drops` (complete and rollback
 	// run them first), and the backfill jobs to `jobs`.

@@ -1,6 +1,7 @@
 // What one operation contributes to a migration: statements for start, complete and rollback.
 #pragma once
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/dual_write_plan.hpp"
@@ -28,6 +29,9 @@ struct OperationPlan {
 	std::vector<Statement> rollback;  // run in this order; operations are undone last-first
 	std::vector<ConcurrentStep> concurrent;  // run after start's transaction, outside any (by the worker)
 	bool refresh_views_on_complete = false;
+	// Physical (table, column) pairs that complete drops: start refuses a migration whose complete
+	// could not drop them (a view or a generated column of the user's depends on them).
+	std::vector<std::pair<std::string, std::string>> dropped_columns;
 };
 
 // Everything an operation planner may look at or change.

@@ -47,15 +47,22 @@ std::string operation_label(std::size_t index, const json &operation)
 	return label + ")";
 }
 
-void append_steps(json &steps, const std::vector<Statement> &statements, const std::string &label)
+void append_steps(json &steps, const std::vector<Statement> &statements, const std::string &label,
+                  const std::vector<std::string> &also_skip_on = {})
 {
 	for (const auto &statement : statements) {
 		json step{{"sql", statement.sql}, {"op", label}};
-		if (!statement.skip_on.empty())
-			step["skip_on"] = statement.skip_on;
+		std::vector<std::string> skip_on = statement.skip_on;
+		skip_on.insert(skip_on.end(), also_skip_on.begin(), also_skip_on.end());
+		if (!skip_on.empty())
+			step["skip_on"] = skip_on;
 		steps.push_back(step);
 	}
 }
+
+// Rollback undoes what start made; what is gone already (a table dropped outside pgshift during the
+// migration, and everything on it) needs no undoing. Raw SQL's own `down` gets no such leniency.
+const std::vector<std::string> gone_already = {"42P01", "42703", "42704"};   // undefined table, column, object
 
 std::string migration_name(const json &migration)
 {
@@ -85,6 +92,8 @@ json plan_start(const std::string &schema, const json &migration, const json &ca
 	json start = json::array(), complete = json::array(), complete_last = json::array(), table_renames = json::array(),
 	     jobs = json::array();
 	std::vector<std::pair<std::string, std::vector<Statement>>> rollbacks;
+	std::vector<bool> rollback_is_raw_sql;
+	json dropped_columns = json::array();
 	bool refresh_views = false;
 
 	const json &operations = migration["operations"];
@@ -113,14 +122,18 @@ json plan_start(const std::string &schema, const json &migration, const json &ca
 			jobs.push_back(json{{"kind", "sql"}, {"statement", job.statement}, {"cleanup", job.cleanup},
 			                    {"optional", job.optional}, {"op", label}});
 		rollbacks.emplace_back(label, plan.rollback);
+		rollback_is_raw_sql.push_back(operation_kind(operations[i]) == "sql");
+		for (const auto &column : plan.dropped_columns)
+			dropped_columns.push_back(json::array({column.first, column.second}));
 		refresh_views = refresh_views || plan.refresh_views_on_complete;
 	}
+	dual_writes.check_supported();
 	// Triggers go in after every operation's DDL, and out before anything else at complete or rollback.
 	std::vector<Statement> create_triggers, drop_triggers;
 	dual_writes.emit(schema, version_schema, previous_version, create_triggers, drop_triggers, jobs);
 	append_steps(start, create_triggers, "dual-write triggers");
 	json rollback = json::array(), contract = json::array();
-	append_steps(rollback, drop_triggers, "dual-write triggers");
+	append_steps(rollback, drop_triggers, "dual-write triggers", gone_already);
 	append_steps(contract, drop_triggers, "dual-write triggers");
 	for (auto &step : complete)
 		contract.push_back(step);
@@ -128,8 +141,9 @@ json plan_start(const std::string &schema, const json &migration, const json &ca
 		contract.push_back(step);
 	for (auto &step : table_renames)
 		contract.push_back(step);
-	for (auto it = rollbacks.rbegin(); it != rollbacks.rend(); ++it)
-		append_steps(rollback, it->second, it->first);
+	for (std::size_t i = rollbacks.size(); i-- > 0;)
+		append_steps(rollback, rollbacks[i].second, rollbacks[i].first,
+		             rollback_is_raw_sql[i] ? std::vector<std::string>{} : gone_already);
 
 	return json{{"name", name},
 	            {"version_schema", version_schema},
@@ -139,7 +153,9 @@ json plan_start(const std::string &schema, const json &migration, const json &ca
 	            {"rollback", rollback},
 	            {"overlay", raw_sql_at_start ? json::object() : views_overlay(virt)},
 	            {"undo_by_snapshot", raw_sql_at_start && operation_body(operations[0]).value("down", "").empty()},
-	            {"refresh_views", refresh_views}};
+	            {"refresh_views", refresh_views},
+	            {"dual_write_tables", dual_writes.tables()},
+	            {"dropped_columns", dropped_columns}};
 }
 
 }  // namespace pgshift

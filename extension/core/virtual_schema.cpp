@@ -90,8 +90,9 @@ VirtualSchema VirtualSchema::from_catalog(const json &catalog)
 {
 	VirtualSchema schema;
 	schema.name_ = catalog.value("name", "");
+	// A partition is part of its partitioned table, which the version schemas show instead.
 	for (const auto &table : catalog.value("tables", json::object()))
-		if (!is_internal_name(table.at("name").get<std::string>()))
+		if (!is_internal_name(table.at("name").get<std::string>()) && !table.contains("partitionOf"))
 			schema.tables_.push_back(table_from_catalog(table, schema.index_names_));
 	return schema;
 }

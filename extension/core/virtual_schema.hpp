@@ -38,7 +38,8 @@ struct VirtualTable {
 
 class VirtualSchema {
 public:
-	// From pgshift.read_schema() JSON; tables and columns named _pgshift_* are internal and left out.
+	// From pgshift.read_schema() JSON; tables and columns named _pgshift_* are internal and left out,
+	// as are partitions (their partitioned table stands for them).
 	static VirtualSchema from_catalog(const json &catalog);
 
 	const std::string &name() const { return name_; }

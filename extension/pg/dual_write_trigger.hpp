@@ -1,5 +1,6 @@
-// The dual-write trigger's hook into backend start-up (see dual_write_trigger.cpp).
+// The dual-write trigger's hooks into backend start-up (see dual_write_trigger.cpp).
 #pragma once
 
-// Registers the relcache callback that makes compiled triggers follow their table's definition.
-void register_dual_write_invalidation(void);
+// Registers what the trigger relies on: the invalidation of compiled triggers when their table
+// changes, and the executor hooks that tell which version a write comes through.
+void register_dual_write(void);

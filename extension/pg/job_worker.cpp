@@ -6,13 +6,18 @@
 // continues from the last committed batch (pgshift.backfill_resume starts one).
 //
 // One worker per database and schema: it holds a session-level advisory lock (1886610293,
-// hashtext(schema)) while it runs; a second one exits at once.
+// hashtext(schema)) while it runs; a second one exits at once. While it runs a statement job (a
+// concurrent index build) it also holds the schema's job lock (1886610295, hashtext(schema)), which
+// rollback takes before it undoes anything: a job is claimed (its state checked again) under that
+// lock, so nothing a job builds can outlive a rollback that ran meanwhile.
 //
 // PostgreSQL regime: plain data only in these frames (see docs/design.md).
 #include <cstdint>
 #include <optional>
 
 #include "core/batch_sizing.hpp"
+#include "pg/worker_settings.hpp"
+#include "pg/write_origin.hpp"
 
 extern "C" {
 #include "postgres.h"
@@ -25,6 +30,7 @@ extern "C" {
 #include "storage/ipc.h"
 #include "storage/latch.h"
 #include "storage/lmgr.h"
+#include "storage/lock.h"
 #include "storage/proc.h"
 #include "tcop/pquery.h"
 #include "tcop/tcopprot.h"
@@ -36,6 +42,7 @@ extern "C" {
 #include "utils/portal.h"
 #include "utils/snapmgr.h"
 #include "utils/timestamp.h"
+#include "catalog/pg_collation.h"
 #include "catalog/pg_type.h"
 
 PG_FUNCTION_INFO_V1(pgshift_launch_worker);
@@ -45,6 +52,7 @@ PGDLLEXPORT void pgshift_job_worker_main(Datum argument);
 namespace {
 
 constexpr int worker_lock_key = 1886610293;
+constexpr int job_lock_key = 1886610295;
 
 // What the launcher hands the worker, in bgw_extra.
 struct WorkerArguments {
@@ -60,13 +68,26 @@ struct Job {
 	bool found;
 	char *migration;
 	int step;
-	bool is_backfill;
+	bool is_backfill;   // else a statement run at top level (a concurrent index build, publishing a version)
 	char *statement;
 	char *cleanup;      // NULL or a statement to run before `statement`
 	bool optional;      // a failure is recorded and the job counts as done
 };
 
 MemoryContext worker_memory;
+
+// After an error caught in the worker's own loop: its data, and the transaction and portal it
+// interrupted cleaned up as the backend's error recovery would, so that the worker can go on.
+ErrorData *recover_from_error(MemoryContext caller)
+{
+	MemoryContextSwitchTo(caller);
+	ErrorData *error = CopyErrorData();
+	FlushErrorState();
+	AbortOutOfAnyTransaction();
+	PortalErrorCleanup();
+	forget_backfill_statement();
+	return error;
+}
 
 void start_transaction(const char *activity)
 {
@@ -97,13 +118,54 @@ bool take_worker_lock(const char *schema)
 	SPI_connect();
 	Oid types[1] = {TEXTOID};
 	Datum values[1] = {CStringGetTextDatum(schema)};
-	SPI_execute_with_args("SELECT pg_try_advisory_lock(1886610293, hashtext($1))", 1, types, values, nullptr, true, 1);
+	SPI_execute_with_args("SELECT pg_catalog.pg_try_advisory_lock(1886610293, pg_catalog.hashtext($1))", 1, types,
+	                      values, nullptr, true, 1);
 	bool isnull;
 	bool locked = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 	SPI_finish();
 	finish_transaction();
 	(void) worker_lock_key;
 	return locked;
+}
+
+// The schema's job lock (see the top of this file), as pg_advisory_lock(1886610295, hashtext(schema)).
+LOCKTAG job_lock_tag(const char *schema)
+{
+	LOCKTAG tag;
+	// As SQL's hashtext(schema): a deterministic collation hashes the bytes alone.
+	uint32 schema_hash = DatumGetUInt32(DirectFunctionCall1Coll(hashtext, C_COLLATION_OID, CStringGetTextDatum(schema)));
+	SET_LOCKTAG_ADVISORY(tag, MyDatabaseId, static_cast<uint32>(job_lock_key), schema_hash, 2);
+	return tag;
+}
+
+void take_job_lock(const char *schema)
+{
+	LOCKTAG tag = job_lock_tag(schema);
+	start_transaction("pgshift: waiting for the job lock");
+	(void) LockAcquire(&tag, ExclusiveLock, true, false);
+	finish_transaction();
+}
+
+void release_job_lock(const char *schema)
+{
+	LOCKTAG tag = job_lock_tag(schema);
+	(void) LockRelease(&tag, ExclusiveLock, true);
+}
+
+// Whether the job still waits to run (rollback may have removed it since it was read).
+bool job_still_runnable(const char *schema, const Job &job)
+{
+	start_transaction("pgshift: claiming a job");
+	SPI_connect();
+	Oid types[3] = {NAMEOID, TEXTOID, INT4OID};
+	Datum values[3] = {CStringGetDatum(schema), CStringGetTextDatum(job.migration), Int32GetDatum(job.step)};
+	SPI_execute_with_args("SELECT FROM pgshift.jobs WHERE schema = $1 AND migration = $2 AND step = $3 "
+	                      "AND state IN ('pending', 'running') FOR UPDATE",
+	                      3, types, values, nullptr, false, 1);
+	bool runnable = SPI_processed == 1;
+	SPI_finish();
+	finish_transaction();
+	return runnable;
 }
 
 Job next_job(const char *schema)
@@ -199,29 +261,6 @@ void run_top_level(const char *sql)
 	pgstat_report_activity(STATE_IDLE, nullptr);
 }
 
-// Settings of one batch's transaction (SET LOCAL: they end with it).
-void set_batch_settings()
-{
-	static const char *const settings[][2] = {
-		// A batch waits at most this long for a row or table lock, then is tried again: writers never
-		// queue behind it for long.
-		{"lock_timeout", "1s"},
-		// The batch and its checkpoint commit together, so a crash can only lose whole recent batches,
-		// which the resumed job redoes (a batch is idempotent): no need to wait for each WAL flush.
-		{"synchronous_commit", "off"},
-		// A keyset batch is a key range whose upper end the planner cannot see (it is computed in the
-		// same statement), and a range on a multi-column key is misestimated anyway: left alone, it may
-		// read the whole table for every batch. An index range scan (block ranges: a TID range scan)
-		// is always the plan meant here. (The trigger's own lookups are planned under the same
-		// settings; those only steer them to an index where one exists.)
-		{"enable_seqscan", "off"},
-		{"enable_bitmapscan", "off"},
-	};
-	for (const auto &setting : settings)
-		(void) set_config_option(setting[0], setting[1], PGC_USERSET, PGC_S_SESSION, GUC_ACTION_LOCAL, true, ERROR,
-		                         false);
-}
-
 // The job's fixed batch size, or the adaptive one following the last batch's duration
 // (columns 3, 5, 6 of the job row: batch_size, last_batch_size, last_batch_ms).
 int32 chosen_batch_size(HeapTuple job_row, TupleDesc description)
@@ -248,7 +287,7 @@ int64 run_batch(const char *schema, const Job &job, int *delay_ms)
 {
 	start_transaction("pgshift: backfill batch");
 	SPI_connect();
-	set_batch_settings();
+	apply_batch_settings();
 	Oid key_types[3] = {NAMEOID, TEXTOID, INT4OID};
 	Datum key[3] = {CStringGetDatum(schema), CStringGetTextDatum(job.migration), Int32GetDatum(job.step)};
 	SPI_execute_with_args("SELECT state, cursor, batch_size, batch_delay_ms, last_batch_size, last_batch_ms FROM pgshift.jobs "
@@ -276,7 +315,10 @@ int64 run_batch(const char *schema, const Job &job, int *delay_ms)
 	Oid batch_types[2] = {TEXTARRAYOID, INT4OID};
 	Datum batch_args[2] = {cursor, Int32GetDatum(batch_size)};
 	char batch_nulls[2] = {cursor_null ? 'n' : ' ', ' '};
+	// The batch's statement (and no statement it runs) is the backfill: see write_origin.hpp.
+	expect_backfill_statement();
 	SPI_execute_with_args(job.statement, 2, batch_types, batch_args, batch_nulls, false, 1);
+	forget_backfill_statement();
 	int64 rows = 0;
 	Datum next_cursor = (Datum) 0;
 	bool next_null = true;
@@ -305,12 +347,63 @@ int64 run_batch(const char *schema, const Job &job, int *delay_ms)
 	return next_null ? 0 : rows + 1;   // > 0 while there is more to do
 }
 
-// An optional job that failed: undo what it left (its cleanup) and record it as done, with why.
-void skip_optional_job(const char *schema, const Job &job, const char *message)
+// Records how a job ended after its own transaction failed: an optional job's cleanup runs first and
+// the job counts as done (skipped), any other job is failed. This runs SQL too, so it is guarded in
+// turn: a failure is retried, and if recording keeps failing the worker exits; the job then stays
+// `running` without a worker, which backfill_resume (and the CLI, and complete's hint) deal with.
+bool record_job_end(const char *schema, const Job &job, const char *message)
 {
-	if (job.cleanup != nullptr)
-		run_top_level(job.cleanup);
-	mark_job(schema, job, "done", psprintf("skipped: %s", message));
+	MemoryContext caller = CurrentMemoryContext;
+	volatile bool recorded = false;
+	PG_TRY();
+	{
+		if (job.optional) {
+			if (job.cleanup != nullptr)
+				run_top_level(job.cleanup);
+			mark_job(schema, job, "done", psprintf("skipped: %s", message));
+		} else {
+			mark_job(schema, job, "failed", message);
+		}
+		recorded = true;
+	}
+	PG_CATCH();
+	{
+		ErrorData *error = recover_from_error(caller);
+		elog(LOG, "pgshift worker: could not record the end of job %s/%d of schema \"%s\": %s", job.migration,
+		     job.step, schema, error->message);
+		FreeErrorData(error);
+	}
+	PG_END_TRY();
+	return recorded;
+}
+
+void record_job_end_or_exit(const char *schema, const Job &job, const char *message)
+{
+	for (int attempt = 0; attempt < 3; attempt++) {
+		if (record_job_end(schema, job, message))
+			return;
+		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, 1000, PG_WAIT_EXTENSION);
+		ResetLatch(MyLatch);
+		CHECK_FOR_INTERRUPTS();
+	}
+	proc_exit(1);
+}
+
+// A statement job, claimed under the job lock: rollback cannot remove it while it runs, and one
+// that rollback removed before the claim is not run at all.
+void run_statement_job(const char *schema, const Job &job, volatile bool *holding_job_lock)
+{
+	take_job_lock(schema);
+	*holding_job_lock = true;
+	if (job_still_runnable(schema, job)) {
+		mark_job(schema, job, "running", nullptr);
+		if (job.cleanup != nullptr)
+			run_top_level(job.cleanup);
+		run_top_level(job.statement);
+		mark_job(schema, job, "done", nullptr);
+	}
+	release_job_lock(schema);
+	*holding_job_lock = false;
 }
 
 // Runs one step of `job`; returns false when the job cannot go on (paused, failed or done).
@@ -319,6 +412,7 @@ bool run_step(const char *schema, const Job &job)
 	MemoryContext caller = CurrentMemoryContext;
 	volatile bool go_on = true;
 	volatile int delay_ms = 0;
+	volatile bool holding_job_lock = false;
 	PG_TRY();
 	{
 		if (job.is_backfill) {
@@ -327,37 +421,27 @@ bool run_step(const char *schema, const Job &job)
 			delay_ms = delay;
 			go_on = rows > 0;
 		} else {
-			mark_job(schema, job, "running", nullptr);
-			if (job.cleanup != nullptr)
-				run_top_level(job.cleanup);
-			run_top_level(job.statement);
-			mark_job(schema, job, "done", nullptr);
+			run_statement_job(schema, job, &holding_job_lock);
 			go_on = false;
 		}
 	}
 	PG_CATCH();
 	{
-		MemoryContextSwitchTo(caller);
-		ErrorData *error = CopyErrorData();
-		FlushErrorState();
-		// As the backend's own error recovery does: abort, then clean up the portal we were running.
-		AbortOutOfAnyTransaction();
-		PortalErrorCleanup();
+		ErrorData *error = recover_from_error(caller);
 		// Lock timeouts, deadlocks and serialization failures pass: the batch is tried again.
 		if (error->sqlerrcode == ERRCODE_LOCK_NOT_AVAILABLE || error->sqlerrcode == ERRCODE_T_R_DEADLOCK_DETECTED ||
 		    error->sqlerrcode == ERRCODE_T_R_SERIALIZATION_FAILURE) {
 			delay_ms = 200;
-		} else if (job.optional) {
-			elog(LOG, "pgshift worker: optional job %s/%d of schema \"%s\" skipped: %s", job.migration, job.step,
-			     schema, error->message);
-			skip_optional_job(schema, job, error->message);
-			go_on = false;
 		} else {
-			elog(LOG, "pgshift worker: job %s/%d of schema \"%s\" failed: %s", job.migration, job.step, schema,
-			     error->message);
-			mark_job(schema, job, "failed", error->message);
+			elog(LOG, "pgshift worker: job %s/%d of schema \"%s\" %s: %s", job.migration, job.step, schema,
+			     job.optional ? "skipped" : "failed", error->message);
+			record_job_end_or_exit(schema, job, error->message);
 			go_on = false;
 		}
+		// Session locks outlive the aborted transaction: the job lock is let go only now, after the
+		// job's end is recorded, so that a rollback waiting for it finds the job settled.
+		if (holding_job_lock)
+			release_job_lock(schema);
 		FreeErrorData(error);
 	}
 	PG_END_TRY();
@@ -377,6 +461,11 @@ extern "C" void pgshift_job_worker_main(Datum)
 	pqsignal(SIGTERM, die);
 	BackgroundWorkerUnblockSignals();
 	BackgroundWorkerInitializeConnectionByOid(arguments.database, arguments.role, 0);
+	// Before any SQL: the role's and database's defaults must not shape what the worker computes.
+	// (Set in a transaction, as a client's SET is: some settings check the catalogs.)
+	StartTransactionCommand();
+	apply_worker_settings();
+	CommitTransactionCommand();
 	pgstat_report_appname("pgshift worker");
 	worker_memory = AllocSetContextCreate(TopMemoryContext, "pgshift worker", ALLOCSET_DEFAULT_SIZES);
 
@@ -389,11 +478,6 @@ extern "C" void pgshift_job_worker_main(Datum)
 	if (!take_worker_lock(arguments.schema))
 		proc_exit(0);   // another worker runs this schema's jobs
 
-	// Concurrent index builds wait for older transactions to end; they must not time out doing so.
-	SetConfigOption("lock_timeout", "0", PGC_USERSET, PGC_S_SESSION);
-	SetConfigOption("statement_timeout", "0", PGC_USERSET, PGC_S_SESSION);
-	SetConfigOption("application_name", "pgshift worker", PGC_USERSET, PGC_S_SESSION);
-	SetConfigOption("pgshift.internal", "on", PGC_USERSET, PGC_S_SESSION);
 	for (;;) {
 		CHECK_FOR_INTERRUPTS();
 		MemoryContextReset(worker_memory);
@@ -426,9 +510,16 @@ extern "C" Datum pgshift_launch_worker(PG_FUNCTION_ARGS)
 	strlcpy(worker.bgw_type, "pgshift worker", BGW_MAXLEN);
 	memcpy(worker.bgw_extra, &arguments, sizeof(arguments));
 	worker.bgw_notify_pid = 0;
-	if (!RegisterDynamicBackgroundWorker(&worker, nullptr))
-		ereport(ERROR, (errcode(ERRCODE_CONFIGURATION_LIMIT_EXCEEDED),
-		                errmsg("could not start the pgshift worker: no background worker slot is free"),
-		                errhint("Raise max_worker_processes, or call pgshift.backfill_resume() later.")));
+	// Without a free slot the jobs wait (nothing fails): ensure_worker, which the CLI and
+	// wait_for_jobs call while they wait, and backfill_resume try again.
+	if (!RegisterDynamicBackgroundWorker(&worker, nullptr)) {
+		ereport(WARNING, (errcode(ERRCODE_CONFIGURATION_LIMIT_EXCEEDED),
+		                  errmsg("no background worker slot is free: the jobs of schema \"%s\" wait for one",
+		                         arguments.schema),
+		                  errhint("Raise max_worker_processes, or free a slot; then SELECT pgshift.backfill_resume(%s) "
+		                          "starts them (the pgshift CLI does while it waits).",
+		                          quote_literal_cstr(arguments.schema))));
+		PG_RETURN_BOOL(false);
+	}
 	PG_RETURN_BOOL(true);
 }

@@ -21,7 +21,7 @@ int pgshift_run_lock_holder = 0;
 
 extern "C" void _PG_init(void)
 {
-	register_dual_write_invalidation();
+	register_dual_write();
 	define_read_schema_settings();
 	// Set (locally) while pgshift runs its own DDL, so that DDL capture does not record it.
 	DefineCustomBoolVariable("pgshift.internal", "Marks DDL run by pgshift itself (not recorded as an inferred migration).",

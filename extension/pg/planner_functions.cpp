@@ -47,6 +47,8 @@ extern "C" Datum pgshift_version_schema_sql(PG_FUNCTION_ARGS)
 	const char *version_schema = NameStr(*PG_GETARG_NAME(1));
 	char *catalog = jsonb_text(PG_GETARG_JSONB_P(2));
 	char *overlay = jsonb_text(PG_GETARG_JSONB_P(3));
-	BridgeResult result = bridge_version_schema_sql(schema, version_schema, catalog, overlay);
+	// 0.1.0 declared four arguments; its databases call this library until they are updated.
+	char *options = PG_NARGS() > 4 ? jsonb_text(PG_GETARG_JSONB_P(4)) : pstrdup("{}");
+	BridgeResult result = bridge_version_schema_sql(schema, version_schema, catalog, overlay, options);
 	PG_RETURN_DATUM(bridge_take_text_array(&result));
 }

@@ -24,6 +24,8 @@ extern "C" {
 #include "access/stratnum.h"
 #include "access/table.h"
 #include "catalog/namespace.h"
+#include "catalog/partition.h"
+#include "catalog/pg_inherits.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_constraint.h"
 #include "catalog/pg_description.h"
@@ -174,6 +176,24 @@ static void emit_replica_identity(JsonbBuilder *b, Relation rel)
 		jb_string_field(b, "replicaIdentityIndex", get_rel_name(RelationGetReplicaIndex(rel)));
 }
 
+// Partitions and inheritance, which a dual-write trigger and a backfill cannot handle: present
+// only when they apply (pgshift's keys; pgroll has none).
+static void emit_hierarchy(JsonbBuilder *b, Relation rel)
+{
+	Oid relid = RelationGetRelid(rel);
+	if (rel->rd_rel->relkind == RELKIND_PARTITIONED_TABLE)
+		jb_bool_field(b, "partitioned", true);
+	if (rel->rd_rel->relispartition)
+		jb_string_field(b, "partitionOf", get_rel_name(get_partition_parent(relid, true)));
+	else if (has_superclass(relid))
+		jb_bool_field(b, "inheritsFrom", true);
+	if (rel->rd_rel->relkind == RELKIND_RELATION && rel->rd_rel->relhassubclass)
+		jb_bool_field(b, "inheritedBy", true);
+	// Rules rewrite the backfill's own UPDATE (an INSTEAD rule would make it do nothing).
+	if (rel->rd_rel->relhasrules)
+		jb_bool_field(b, "hasRules", true);
+}
+
 static void emit_table(JsonbBuilder *b, ReadSchemaContext *ctx, Oid relid)
 {
 	// The table may have been dropped since the pg_class scan.
@@ -204,6 +224,7 @@ static void emit_table(JsonbBuilder *b, ReadSchemaContext *ctx, Oid relid)
 	emit_primary_key(b, &t);
 	emit_foreign_keys(b, &t);
 	emit_replica_identity(b, rel);
+	emit_hierarchy(b, rel);
 	emit_check_constraints(b, &t);
 	emit_unique_constraints(b, &t);
 	emit_exclusion_constraints(b, &t);

@@ -31,6 +31,7 @@ void plan_drop_column(const json &body, PlanningContext &context, OperationPlan 
 		context.dual_writes.add(table, ColumnAssignment{"down", physical, down, table.column_map()});
 	plan.complete.push_back("ALTER TABLE " + quote_qualified(context.schema, table.physical) + " DROP COLUMN IF EXISTS " +
 	                        quote_ident(physical));
+	plan.dropped_columns.emplace_back(table.physical, physical);
 }
 
 }  // namespace pgshift

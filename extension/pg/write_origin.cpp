@@ -1,0 +1,315 @@
+// The stack of statements that write, kept by executor hooks (see write_origin.hpp).
+//
+// Each entry lives in its statement's executor memory and leaves the stack when that memory goes:
+// at ExecutorEnd, or when an error unwinds the statement (its portal or SPI memory is released), so
+// no error path can leave a stale entry on top. A transaction's end empties the stack as well.
+//
+// PostgreSQL regime: plain data only in these frames (see docs/design.md).
+#include "pg/write_origin.hpp"
+
+#include <initializer_list>
+
+extern "C" {
+#include "access/relation.h"
+#include "access/xact.h"
+#include "catalog/partition.h"
+#include "catalog/pg_class.h"
+#include "catalog/pg_trigger.h"
+#include "commands/trigger.h"
+#include "executor/executor.h"
+#include "nodes/parsenodes.h"
+#include "nodes/plannodes.h"
+#include "parser/parsetree.h"
+#include "rewrite/rewriteHandler.h"
+#include "tcop/utility.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/rel.h"
+}
+
+namespace {
+
+struct TargetView {
+	Oid view_namespace;
+	Oid table;               // the relation the view writes (itself a view when views are stacked)
+};
+
+struct WritingStatement {
+	WritingStatement *outer;
+	bool backfill;
+	int table_count;
+	Oid *tables;             // the relations the statement modifies (its result relations)
+	int view_count;
+	TargetView *views;
+	MemoryContextCallback on_release;
+};
+
+WritingStatement *innermost = nullptr;
+bool backfill_expected = false;
+ExecutorStart_hook_type previous_executor_start = nullptr;
+ProcessUtility_hook_type previous_process_utility = nullptr;
+
+constexpr const char *dual_write_trigger_name = "_pgshift_dual_write";
+
+void leave_stack(void *arg)
+{
+	auto *statement = static_cast<WritingStatement *>(arg);
+	for (WritingStatement **link = &innermost; *link != nullptr; link = &(*link)->outer)
+		if (*link == statement) {
+			*link = statement->outer;
+			return;
+		}
+}
+
+// A view the statement writes through (INSERT, UPDATE; a DELETE fires no dual-write trigger). Views
+// the statement only reads are in the plan as well, as the permission-check entries of their
+// subqueries: those carry neither INSERT rights nor updated columns (FOR UPDATE asks for UPDATE
+// rights, but updates no column).
+bool is_written_view(const RangeTblEntry *entry)
+{
+	return entry->rtekind == RTE_RELATION && entry->relkind == RELKIND_VIEW &&
+	       ((entry->requiredPerms & ACL_INSERT) != 0 || !bms_is_empty(entry->updatedCols));
+}
+
+// The relation an auto-updatable view writes: the one item of its FROM list.
+Oid relation_behind_view(Oid view_oid)
+{
+	Relation view = relation_open(view_oid, NoLock);   // the statement holds its lock already
+	Query *definition = get_view_query(view);
+	Oid behind = InvalidOid;
+	if (list_length(definition->jointree->fromlist) == 1 && IsA(linitial(definition->jointree->fromlist), RangeTblRef)) {
+		auto *reference = static_cast<RangeTblRef *>(linitial(definition->jointree->fromlist));
+		behind = rt_fetch(reference->rtindex, definition->rtable)->relid;
+	}
+	relation_close(view, NoLock);
+	return behind;
+}
+
+void note_trigger(TriggerDesc *kept, const Trigger &trigger)
+{
+	int16 type = trigger.tgtype;
+	for (int timing : {TRIGGER_TYPE_BEFORE, TRIGGER_TYPE_AFTER, TRIGGER_TYPE_INSTEAD}) {
+		bool row_insert = TRIGGER_TYPE_MATCHES(type, TRIGGER_TYPE_ROW, timing, TRIGGER_TYPE_INSERT);
+		bool row_update = TRIGGER_TYPE_MATCHES(type, TRIGGER_TYPE_ROW, timing, TRIGGER_TYPE_UPDATE);
+		bool row_delete = TRIGGER_TYPE_MATCHES(type, TRIGGER_TYPE_ROW, timing, TRIGGER_TYPE_DELETE);
+		bool statement_insert = TRIGGER_TYPE_MATCHES(type, TRIGGER_TYPE_STATEMENT, timing, TRIGGER_TYPE_INSERT);
+		bool statement_update = TRIGGER_TYPE_MATCHES(type, TRIGGER_TYPE_STATEMENT, timing, TRIGGER_TYPE_UPDATE);
+		bool statement_delete = TRIGGER_TYPE_MATCHES(type, TRIGGER_TYPE_STATEMENT, timing, TRIGGER_TYPE_DELETE);
+		bool statement_truncate = TRIGGER_TYPE_MATCHES(type, TRIGGER_TYPE_STATEMENT, timing, TRIGGER_TYPE_TRUNCATE);
+		if (timing == TRIGGER_TYPE_BEFORE) {
+			kept->trig_insert_before_row |= row_insert;
+			kept->trig_update_before_row |= row_update;
+			kept->trig_delete_before_row |= row_delete;
+			kept->trig_insert_before_statement |= statement_insert;
+			kept->trig_update_before_statement |= statement_update;
+			kept->trig_delete_before_statement |= statement_delete;
+			kept->trig_truncate_before_statement |= statement_truncate;
+		} else if (timing == TRIGGER_TYPE_AFTER) {
+			kept->trig_insert_after_row |= row_insert;
+			kept->trig_update_after_row |= row_update;
+			kept->trig_delete_after_row |= row_delete;
+			kept->trig_insert_after_statement |= statement_insert;
+			kept->trig_update_after_statement |= statement_update;
+			kept->trig_delete_after_statement |= statement_delete;
+			kept->trig_truncate_after_statement |= statement_truncate;
+		} else {
+			kept->trig_insert_instead_row |= row_insert;
+			kept->trig_update_instead_row |= row_update;
+			kept->trig_delete_instead_row |= row_delete;
+		}
+	}
+	kept->trig_insert_new_table |= TRIGGER_FOR_INSERT(type) && trigger.tgnewtable != nullptr;
+	kept->trig_update_old_table |= TRIGGER_FOR_UPDATE(type) && trigger.tgoldtable != nullptr;
+	kept->trig_update_new_table |= TRIGGER_FOR_UPDATE(type) && trigger.tgnewtable != nullptr;
+	kept->trig_delete_old_table |= TRIGGER_FOR_DELETE(type) && trigger.tgoldtable != nullptr;
+}
+
+// The backfill changes no user-visible column, so the table's own triggers (an updated_at stamp,
+// an audit log) must not see it: each result relation of the batch keeps pgshift's trigger and the
+// internal ones (foreign keys, deferred uniqueness) only. The executor's trigger arrays are sized
+// for the full set and filled on first use, so a shorter list indexes them safely.
+void keep_only_pgshift_triggers(EState *estate)
+{
+	ListCell *cell;
+	foreach (cell, estate->es_opened_result_relations) {
+		auto *info = static_cast<ResultRelInfo *>(lfirst(cell));
+		TriggerDesc *all = info->ri_TrigDesc;
+		if (all == nullptr)
+			continue;
+		auto *kept = static_cast<TriggerDesc *>(palloc0(sizeof(TriggerDesc)));
+		kept->triggers = static_cast<Trigger *>(palloc0(sizeof(Trigger) * all->numtriggers));
+		for (int i = 0; i < all->numtriggers; i++) {
+			const Trigger &trigger = all->triggers[i];
+			if (!trigger.tgisinternal && strcmp(trigger.tgname, dual_write_trigger_name) != 0)
+				continue;
+			kept->triggers[kept->numtriggers++] = trigger;
+			note_trigger(kept, trigger);
+		}
+		info->ri_TrigDesc = kept->numtriggers > 0 ? kept : nullptr;
+	}
+}
+
+void remember_writing_statement(QueryDesc *query, int eflags)
+{
+	PlannedStmt *plan = query->plannedstmt;
+	if ((eflags & EXEC_FLAG_EXPLAIN_ONLY) != 0 || plan->commandType == CMD_UTILITY ||
+	    (plan->commandType == CMD_SELECT && !plan->hasModifyingCTE))
+		return;
+	bool backfill = backfill_expected;
+	backfill_expected = false;
+
+	MemoryContext memory = query->estate->es_query_cxt;
+	MemoryContext caller = MemoryContextSwitchTo(memory);
+	auto *statement = static_cast<WritingStatement *>(palloc0(sizeof(WritingStatement)));
+	statement->backfill = backfill;
+	statement->tables = static_cast<Oid *>(palloc(sizeof(Oid) * (list_length(plan->resultRelations) + 1)));
+	ListCell *cell;
+	foreach (cell, plan->resultRelations)
+		statement->tables[statement->table_count++] = rt_fetch(lfirst_int(cell), plan->rtable)->relid;
+	int written_views = 0;
+	foreach (cell, plan->rtable)
+		written_views += is_written_view(static_cast<RangeTblEntry *>(lfirst(cell))) ? 1 : 0;
+	if (written_views > 0) {
+		statement->views = static_cast<TargetView *>(palloc(sizeof(TargetView) * written_views));
+		foreach (cell, plan->rtable) {
+			auto *entry = static_cast<RangeTblEntry *>(lfirst(cell));
+			if (!is_written_view(entry))
+				continue;
+			statement->views[statement->view_count++] = {get_rel_namespace(entry->relid), relation_behind_view(entry->relid)};
+		}
+	}
+	MemoryContextSwitchTo(caller);
+
+	statement->on_release.func = leave_stack;
+	statement->on_release.arg = statement;
+	MemoryContextRegisterResetCallback(memory, &statement->on_release);
+	statement->outer = innermost;
+	innermost = statement;
+	if (backfill)
+		keep_only_pgshift_triggers(query->estate);
+}
+
+void pgshift_executor_start(QueryDesc *query, int eflags)
+{
+	if (previous_executor_start != nullptr)
+		previous_executor_start(query, eflags);
+	else
+		standard_ExecutorStart(query, eflags);
+	remember_writing_statement(query, eflags);
+}
+
+void run_utility(PlannedStmt *statement, const char *text, bool read_only_tree, ProcessUtilityContext context,
+                 ParamListInfo parameters, QueryEnvironment *environment, DestReceiver *destination,
+                 QueryCompletion *completion)
+{
+	if (previous_process_utility != nullptr)
+		previous_process_utility(statement, text, read_only_tree, context, parameters, environment, destination,
+		                         completion);
+	else
+		standard_ProcessUtility(statement, text, read_only_tree, context, parameters, environment, destination,
+		                        completion);
+}
+
+// COPY FROM writes rows without the executor's start: it goes on the stack as a statement that
+// writes no table through a view, so that its rows count as written to the table itself even when
+// a function of an outer statement runs it.
+void pgshift_process_utility(PlannedStmt *statement, const char *text, bool read_only_tree,
+                             ProcessUtilityContext context, ParamListInfo parameters, QueryEnvironment *environment,
+                             DestReceiver *destination, QueryCompletion *completion)
+{
+	Node *tree = statement->utilityStmt;
+	if (!IsA(tree, CopyStmt) || !castNode(CopyStmt, tree)->is_from) {
+		run_utility(statement, text, read_only_tree, context, parameters, environment, destination, completion);
+		return;
+	}
+	WritingStatement copy{};
+	copy.outer = innermost;
+	innermost = &copy;
+	PG_TRY();
+	{
+		run_utility(statement, text, read_only_tree, context, parameters, environment, destination, completion);
+	}
+	PG_FINALLY();
+	{
+		leave_stack(&copy);
+	}
+	PG_END_TRY();
+}
+
+void forget_statements_at_transaction_end(XactEvent event, void *)
+{
+	if (event == XACT_EVENT_COMMIT || event == XACT_EVENT_ABORT || event == XACT_EVENT_PREPARE ||
+	    event == XACT_EVENT_PARALLEL_COMMIT || event == XACT_EVENT_PARALLEL_ABORT) {
+		innermost = nullptr;
+		backfill_expected = false;
+	}
+}
+
+bool writes_relation(const WritingStatement *statement, Oid relation)
+{
+	for (int i = 0; i < statement->table_count; i++)
+		if (statement->tables[i] == relation)
+			return true;
+	return false;
+}
+
+// The relation the statement names for `rel`: rel itself, or the partitioned table it was routed from.
+Oid written_relation(const WritingStatement *statement, Relation rel)
+{
+	Oid relation = RelationGetRelid(rel);
+	if (writes_relation(statement, relation) || !rel->rd_rel->relispartition)
+		return relation;
+	List *ancestors = get_partition_ancestors(relation);
+	ListCell *cell;
+	foreach (cell, ancestors)
+		if (writes_relation(statement, lfirst_oid(cell)))
+			return lfirst_oid(cell);
+	return relation;
+}
+
+}  // namespace
+
+void register_write_origin_hooks(void)
+{
+	previous_executor_start = ExecutorStart_hook;
+	ExecutorStart_hook = pgshift_executor_start;
+	previous_process_utility = ProcessUtility_hook;
+	ProcessUtility_hook = pgshift_process_utility;
+	RegisterXactCallback(forget_statements_at_transaction_end, nullptr);
+}
+
+WriteOrigin write_origin_of(Relation rel)
+{
+	WriteOrigin origin{false, InvalidOid};
+	const WritingStatement *statement = innermost;
+	if (statement == nullptr)
+		return origin;
+	Oid relation = written_relation(statement, rel);
+	if (!writes_relation(statement, relation))
+		return origin;   // not the statement firing this trigger (a COPY, or a write outside the executor)
+	origin.backfill = statement->backfill;
+	for (int i = 0; i < statement->view_count; i++) {
+		const TargetView &view = statement->views[i];
+		if (view.table != relation)
+			continue;
+		if (OidIsValid(origin.view_namespace) && origin.view_namespace != view.view_namespace)
+			ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+			                errmsg("one statement writes table \"%s\" through the views of two schemas, \"%s\" and \"%s\"",
+			                       RelationGetRelationName(rel), get_namespace_name(origin.view_namespace),
+			                       get_namespace_name(view.view_namespace)),
+			                errhint("pgshift cannot tell which version such a write belongs to: split it into one "
+			                        "statement per version.")));
+		origin.view_namespace = view.view_namespace;
+	}
+	return origin;
+}
+
+void expect_backfill_statement(void)
+{
+	backfill_expected = true;
+}
+
+void forget_backfill_statement(void)
+{
+	backfill_expected = false;
+}
