@@ -34,7 +34,7 @@ JobsState read_jobs_state(Connection &conn, const GlobalOptions &options) {
 		"       CASE WHEN j.started_at IS NOT NULL AND j.rows_done > 0 "
 		"            THEN j.rows_done / greatest(extract(epoch FROM coalesce(j.finished_at, j.updated_at) - j.started_at), 0.001) END, "
 		"       extract(epoch FROM coalesce(j.finished_at, pg_catalog.clock_timestamp()) - j.started_at), "
-		"       j.statement, coalesce(j.error, '') "
+		"       j.statement, coalesce(j.error, ''), j.kind = 'publish' "
 		"  FROM " + jobs + " j JOIN " + migrations + " m ON m.schema = j.schema AND m.name = j.migration "
 		" WHERE j.schema = $1 AND NOT m.done "
 		" ORDER BY j.step",
@@ -53,6 +53,7 @@ JobsState read_jobs_state(Connection &conn, const GlobalOptions &options) {
 		job.running_seconds = optional_number(rows, row, 8);
 		job.statement = rows.value(row, 9);
 		job.error = rows.value(row, 10);
+		job.is_publish = rows.value(row, 11) == "t";
 		state.jobs.push_back(std::move(job));
 	}
 	return state;

@@ -91,6 +91,8 @@ const JobStatus *current_job(const JobsState &state) {
 std::string job_label(const JobStatus &job) {
 	if (job.is_backfill)
 		return "backfill of \"" + job.table + "\"";
+	if (job.is_publish)
+		return "opening the new version schema";
 	// One line, single spaces.
 	std::string flat;
 	for (char c : job.statement) {
@@ -216,13 +218,17 @@ std::string done_line(const JobsState &state, double waited_seconds) {
 		(state.jobs.size() == 1 ? std::string("1 job") : std::to_string(state.jobs.size()) + " jobs") + " done in " +
 		format_seconds(waited_seconds);
 	std::string backfills;
+	bool opened = false;
 	for (const JobStatus &job : state.jobs) {
+		opened = opened || job.is_publish;
 		if (!job.is_backfill)
 			continue;
 		if (!backfills.empty())
 			backfills += ", ";
 		backfills += job_label(job) + ": " + format_count(job.rows_done) + " rows";
 	}
+	if (opened)
+		backfills += std::string(backfills.empty() ? "" : "; ") + "new version opened";
 	if (!backfills.empty())
 		line += " (" + backfills + ")";
 	return line;

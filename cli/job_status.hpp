@@ -11,6 +11,7 @@ namespace pgshift::cli {
 struct JobStatus {
 	int step = 0;
 	bool is_backfill = false;
+	bool is_publish = false;                  // the last job of a migration with backfills: opening its version
 	std::string table;                        // backfill: the physical table it fills
 	std::string state;                        // pending, running, paused, done or failed
 	long long rows_done = 0;

@@ -41,16 +41,30 @@ void run_start(const GlobalOptions &options, const StartOptions &start) {
 		return;
 	}
 	const auto version_schema = result.find("version_schema");
-	if (version_schema != result.end() && version_schema->is_string())
-		std::cout << "New version of the schema available under the postgres \"" << version_schema->get<std::string>()
-		          << "\" schema" << std::endl;
-	else
-		std::cout << "Migration \"" << result.value("name", migration.name) << "\" started successfully" << std::endl;
+	const bool has_version = version_schema != result.end() && version_schema->is_string();
+	const std::string version = has_version ? version_schema->get<std::string>() : "";
+	// A version whose tables are backfilled opens when the backfill is done (the server's worker
+	// publishes it): until then it would show rows without their new values.
+	const bool published = result.value("published", true);
+	auto announce = [&]() {
+		if (has_version)
+			std::cout << "New version of the schema available under the postgres \"" << version << "\" schema" << std::endl;
+		else
+			std::cout << "Migration \"" << result.value("name", migration.name) << "\" started successfully" << std::endl;
+	};
+	if (published)
+		announce();
 
-	if (start.no_wait)
+	if (start.no_wait) {
+		if (!published)
+			std::cout << "Migration \"" << result.value("name", migration.name) << "\" started; its version schema \"" << version
+			          << "\" opens once the backfill is done (watch pgshift.backfill_progress)" << std::endl;
 		return;
-	// As pgroll's start, which returns once the backfills are done; the version schema is usable already.
+	}
+	// As pgroll's start, which returns once the backfills are done.
 	wait_for_jobs(conn, options);
+	if (!published)
+		announce();
 	if (start.complete)
 		complete_and_report(conn, options);
 }

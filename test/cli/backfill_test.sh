@@ -85,11 +85,11 @@ big_table_db backfill_flags 3000
 assert_exit "start with both flags" 0 "$PGSHIFT" start "$work/02_to_bigint.yaml" \
   --backfill-batch-size 500 --backfill-batch-delay 1.5ms
 assert_eq "passed to the server (delay rounded up to whole ms)" "500 2 7" \
-  "$(sql "SELECT batch_size || ' ' || batch_delay_ms || ' ' || batches FROM pgshift.jobs WHERE migration = '02_to_bigint'")"
+  "$(sql "SELECT batch_size || ' ' || batch_delay_ms || ' ' || batches FROM pgshift.jobs WHERE migration = '02_to_bigint' AND kind = 'backfill'")"
 assert_eq "start returned once the backfill was done" "done 3000" "$(backfill_value "state || ' ' || rows_done")"
 assert_contains "a last line on stderr says so" "$ERR" \
-  'migration "02_to_bigint": 1 job done in '
-assert_contains "with the rows" "$ERR" '(backfill of "big": 3,000 rows)'
+  'migration "02_to_bigint": 2 jobs done in '
+assert_contains "with the rows, and the new version opened" "$ERR" '(backfill of "big": 3,000 rows; new version opened)'
 assert_exit "rollback" 0 "$PGSHIFT" rollback
 
 # migrate takes them too, also from the environment; every migration's jobs are done before complete.
@@ -99,7 +99,7 @@ PGSHIFT_BACKFILL_BATCH_SIZE=700 assert_exit "migrate --complete with a backfill"
   "$PGSHIFT" migrate --complete --backfill-batch-delay 100ms "$work/backfill_dir"
 assert_eq "migrate's output" 'Migration "02_to_bigint" complete: schema version "public_02_to_bigint"' "$OUT"
 assert_eq "batch size from the environment, delay from the flag" "700 100" \
-  "$(sql "SELECT batch_size || ' ' || batch_delay_ms FROM pgshift.jobs WHERE migration = '02_to_bigint'")"
+  "$(sql "SELECT batch_size || ' ' || batch_delay_ms FROM pgshift.jobs WHERE migration = '02_to_bigint' AND kind = 'backfill'")"
 BIG_ROWS=3000 assert_converted "migrate"
 
 # --- a failed job ----------------------------------------------------------------------------------------
@@ -183,14 +183,14 @@ else
   # On a terminal (script(1) gives it one) complete shows a progress bar while it waits.
   if command -v script >/dev/null; then
     run script -q -e -c "\"$PGSHIFT\" complete" /dev/null
-    assert_contains "a progress bar redrawn in place" "$OUT" $'\r''backfill of "big" ['
+    assert_contains "a progress bar redrawn in place" "$OUT" $'\r''[1/2] backfill of "big" ['
   else
     echo "SKIP: progress bar on a terminal (no script(1))"
     run "$PGSHIFT" complete
     OUT+=$ERR
   fi
   assert_status "complete resumes the worker, waits, completes" 0
-  assert_contains "then the last line" "$OUT" 'migration "02_to_bigint": 1 job done in '
+  assert_contains "then the last line" "$OUT" 'migration "02_to_bigint": 2 jobs done in '
   assert_contains "and complete's own" "$OUT" 'Migration successful! ("02_to_bigint" completed)'
   assert_converted "after the restart"
 fi
@@ -204,8 +204,10 @@ big_table_db backfill_writer "$BIG_ROWS"
 cli=$!
 wait_until "the backfill runs" 20 "SELECT coalesce((SELECT rows_done > 0 FROM pgshift.backfill_progress), false)"
 # The writer updates random rows (before and after the backfill's cursor) and inserts new ones, through
-# the old version (v text) and the new one (v bigint), until the backfill is over. It logs "id,value" of
-# every write, in order: the last line of an id is what that row must hold.
+# the old version (v text) and through the table itself with the new version first in search_path,
+# until the backfill is over. (The new version opens only when its backfill is done: until then the
+# second kind of write finds no such schema, writes the table, and counts as the old version's.) It logs
+# "id,value" of every write, in order: the last line of an id is what that row must hold.
 writer_log=$work/writer.csv
 writer_failures=$work/writer.failures
 : >"$writer_log"
@@ -222,14 +224,14 @@ writer_failures=$work/writer.failures
       echo "$id,$((1000000000 + n))" >>"$writer_log"
       n=$((n + 1))
       id=$(( (RANDOM * 32768 + RANDOM) % BIG_ROWS + 1 ))
-      echo "SET search_path TO public_02_to_bigint; UPDATE big SET v = $((2000000000 + n)) WHERE id = $id;" >>"$batch"
+      echo "SET search_path TO public_02_to_bigint, public; UPDATE big SET v = '$((2000000000 + n))' WHERE id = $id;" >>"$batch"
       echo "$id,$((2000000000 + n))" >>"$writer_log"
     done
     n=$((n + 1))
     echo "SET search_path TO public_01_create_big; INSERT INTO big VALUES ($((BIG_ROWS + n)), '$((BIG_ROWS + n))');" >>"$batch"
     echo "$((BIG_ROWS + n)),$((BIG_ROWS + n))" >>"$writer_log"
     n=$((n + 1))
-    echo "SET search_path TO public_02_to_bigint; INSERT INTO big VALUES ($((BIG_ROWS + n)), $((BIG_ROWS + n)));" >>"$batch"
+    echo "SET search_path TO public_02_to_bigint, public; INSERT INTO big (id, v) VALUES ($((BIG_ROWS + n)), '$((BIG_ROWS + n))');" >>"$batch"
     echo "$((BIG_ROWS + n)),$((BIG_ROWS + n))" >>"$writer_log"
     psql -X -q -v ON_ERROR_STOP=1 -f "$batch" >/dev/null 2>>"$writer_failures" || echo "batch $n failed" >>"$writer_failures"
     [[ $(sql "SELECT coalesce((SELECT state FROM pgshift.backfill_progress), 'gone')") == running ]] || break
@@ -243,8 +245,8 @@ assert_eq "every write of the writer succeeded" "" "$(cat "$writer_failures")"
 writes=$(wc -l <"$writer_log")
 if (( writes >= 100 )); then pass; else fail "the writer wrote only $writes times during the backfill"; fi
 assert_contains "a progress line in the log (stderr is no terminal)" "$(cat "$work/writer_cli.err")" \
-  'migration "02_to_bigint": backfill of "big": '
-assert_contains "and the last line" "$(cat "$work/writer_cli.err")" 'migration "02_to_bigint": 1 job done in '
+  'migration "02_to_bigint": job 1 of 2, backfill of "big": '
+assert_contains "and the last line" "$(cat "$work/writer_cli.err")" 'migration "02_to_bigint": 2 jobs done in '
 inserted=$(grep -c -v -E '^[0-9]+,[12][0-9]{9}$' "$writer_log")
 assert_eq "both columns agree on every row (the writes went both ways)" "0" \
   "$(sql "SELECT count(*) FROM big WHERE _pgshift_new_v IS DISTINCT FROM v::bigint")"

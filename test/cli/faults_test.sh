@@ -69,11 +69,16 @@ assert_unchanged() {
   assert_eq "$1: no job left" "0" "$(sql "SELECT count(*) FROM pgshift.jobs")"
 }
 
-# assert_active DESC: 02 in progress, both version schemas answering, every row backfilled or not.
+# assert_active DESC: 02 in progress, the old version answering, and the new one once its backfill is
+# done (before that it is not there at all: no client may see rows without their new values).
 assert_active() {
   assert_eq "$1: 02 in progress" "02_to_bigint In progress" "$(status_of migration) $(status_of status)"
   assert_eq "$1: the old version answers" "$FAULT_ROWS" "$(sql "SELECT count(*) FROM public_01_create_big.big")"
-  assert_eq "$1: the new version answers" "$FAULT_ROWS" "$(sql "SELECT count(*) FROM public_02_to_bigint.big")"
+  if [[ $(sql "SELECT count(*) FROM pgshift.jobs WHERE kind = 'publish' AND state = 'done'") == 1 ]]; then
+    assert_eq "$1: the new version answers" "$FAULT_ROWS" "$(sql "SELECT count(*) FROM public_02_to_bigint.big")"
+  else
+    assert_eq "$1: the new version is not open before its backfill is done" "0" "$(schema_exists public_02_to_bigint)"
+  fi
   assert_eq "$1: untouched columns as before" "$UNTOUCHED_BEFORE" "$(table_checksums v)"
 }
 
@@ -92,7 +97,8 @@ assert_migrated() {
 assert_whole() {
   if [[ $(status_of migration) == 02_to_bigint ]]; then
     assert_active "$1 (it committed)"
-    assert_eq "$1 (it committed): its backfill job" "1" "$(sql "SELECT count(*) FROM pgshift.jobs")"
+    assert_eq "$1 (it committed): its jobs: the backfill, then opening the version" "backfill publish" \
+      "$(sql "SELECT string_agg(kind, ' ' ORDER BY step) FROM pgshift.jobs")"
   else
     assert_unchanged "$1 (it rolled back)"
   fi
@@ -165,7 +171,7 @@ assert_lost_connection() {
 }
 
 new_version_line='New version of the schema available under the postgres "public_02_to_bigint" schema'
-jobs_done_line='migration "02_to_bigint": 1 job done in '
+jobs_done_line='migration "02_to_bigint": 2 jobs done in '
 
 # --- SIGKILL inside start's DDL ------------------------------------------------------------------------
 

@@ -4,7 +4,8 @@
 # way behind a transaction pooler). Table items (id, amount): version public_01_items has amount text,
 # version public_02_amount_cents amount bigint with up = amount * 10 and down = amount / 10, so a value
 # read back through the other version is right only if the dual-write trigger ran the direction of the
-# version that wrote it.
+# version that wrote it. The new version opens when its backfill is done: the old-version client runs
+# during the backfill (reading the new column from the table until then), the new-version one after.
 #
 #   version_client old|new DB RESULTS PID    loops while process PID runs (at least 3 times, at most
 #                                            400); one line per iteration to RESULTS:
@@ -19,8 +20,12 @@ version_client() {
       # A new row and an update of a row the backfill may not have reached yet, both through the old version.
       written=$(in_version "$db" public_01_items \
         "INSERT INTO items (id, amount) VALUES ($((100000 + i)), '$i'); UPDATE items SET amount = '$((i + 5))' WHERE id = $i" 2>&1)
-      read=$(in_version "$db" public_02_amount_cents \
-        "SELECT string_agg(amount::text, ' ' ORDER BY id) FROM items WHERE id IN ($i, $((100000 + i)));
+      # The new version opens once its backfill is done; until then the new column is read from the
+      # table itself, where the trigger put it.
+      read=$(in_version "$db" public \
+        "SELECT CASE WHEN to_regclass('public_02_amount_cents.items') IS NULL
+                     THEN (SELECT string_agg(_pgshift_new_amount::text, ' ' ORDER BY id) FROM public.items WHERE id IN ($i, $((100000 + i))))
+                     ELSE (SELECT string_agg(amount::text, ' ' ORDER BY id) FROM public_02_amount_cents.items WHERE id IN ($i, $((100000 + i)))) END;
          SELECT count(*) FROM pgshift.jobs WHERE state <> 'done'" 2>&1)
       expected="$(((i + 5) * 10)) $((i * 10))"
     else

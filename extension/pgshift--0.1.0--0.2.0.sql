@@ -1,75 +1,23 @@
-\echo Use "CREATE EXTENSION pgshift" to load this file. \quit
+\echo Use "ALTER EXTENSION pgshift UPDATE TO '0.2.0'" to load this file. \quit
 
--- pgshift: state of the migrations of every managed schema, and the functions that drive them.
--- The C++ library does the catalog reading and the planning; this script holds the state and the
--- orchestration (lock, plan, execute, record), so every step is usable from psql alone.
+-- pgshift 0.1.0 -> 0.2.0. CREATE EXTENSION pgshift runs pgshift--0.1.0.sql and then this script, so
+-- a new database and an updated one end up with the same objects; every later version adds one
+-- script like this. What changed:
+--   * A write's version comes from the view it goes through (the library's executor hook); the
+--     version views carry a condition that loads the library when a write through them is planned,
+--     WITH LOCAL CHECK OPTION so that an INSERT plans it too, and the table columns' defaults.
+--   * A migration with backfills builds its version schema under a pending name, with views that
+--     refuse every use, and the worker's last job (kind 'publish') opens it once every row is filled.
+--   * start refuses what could never complete (a column others depend on, a backfill that row-level
+--     security would cut short); complete and rollback say what happened and the exact next step;
+--     rollback takes the job lock, so that no index the worker builds outlives it.
+--   * Schema names are looked up by name, not through ::regnamespace (which needs quoting).
 
-CREATE TABLE pgshift.migrations (
-    seq              bigint GENERATED ALWAYS AS IDENTITY,   -- order of application
-    schema           name        NOT NULL,                   -- the managed schema
-    name             text        NOT NULL,
-    parent           text,                                   -- previous migration of that schema
-    migration        jsonb       NOT NULL,                   -- {version_schema?, operations}
-    plan             jsonb       NOT NULL DEFAULT '{}',      -- what start decided: complete/rollback steps
-    version_schema   name,                                   -- e.g. public_02_add_email; NULL if none
-    done             boolean     NOT NULL DEFAULT false,     -- false while the migration is active
-    migration_type   text        NOT NULL DEFAULT 'pgshift'
-                     CHECK (migration_type IN ('pgshift', 'inferred', 'baseline')),
-    resulting_schema jsonb       NOT NULL DEFAULT '{}',      -- read_schema() after complete
-    created_at       timestamptz NOT NULL DEFAULT clock_timestamp(),
-    updated_at       timestamptz NOT NULL DEFAULT clock_timestamp(),
-    PRIMARY KEY (schema, name),
-    FOREIGN KEY (schema, parent) REFERENCES pgshift.migrations (schema, name)
-);
--- At most one active migration per schema, enforced by the database itself.
-CREATE UNIQUE INDEX migrations_one_active ON pgshift.migrations (schema) WHERE NOT done;
--- History is a chain: one root and at most one child per migration.
-CREATE UNIQUE INDEX migrations_one_root ON pgshift.migrations (schema) WHERE parent IS NULL;
-CREATE UNIQUE INDEX migrations_linear ON pgshift.migrations (schema, parent);
-COMMENT ON TABLE pgshift.migrations IS 'pgshift: the chain of migrations of each managed schema';
-SELECT pg_catalog.pg_extension_config_dump('pgshift.migrations', '');
-
--- ---------------------------------------------------------------------------------------------------
--- Jobs: what start leaves to run outside its transaction, in order, by a background worker that
--- survives the client: statements that cannot run in a transaction block (CREATE INDEX
--- CONCURRENTLY) and batched backfills, each batch its own short transaction with its cursor
--- checkpointed here, so a restarted worker resumes where the last committed batch ended.
-CREATE TABLE pgshift.jobs (
-    schema          name        NOT NULL,
-    migration       text        NOT NULL,
-    step            integer     NOT NULL,
-    kind            text        NOT NULL CHECK (kind IN ('sql', 'backfill', 'publish')),
-    table_name      name,                      -- the physical table a backfill fills
-    statement       text        NOT NULL,      -- sql: the statement; backfill: one batch ($1 cursor, $2 size)
-                                               -- returning (rows, next cursor), no next cursor when done;
-                                               -- publish: the call that opens the version schema
-    cleanup         text,                      -- sql: run first, so a retry after a crash starts clean
-    optional        boolean     NOT NULL DEFAULT false,   -- sql: a failure is recorded and skipped
-    cursor          text[],                    -- backfill: key of the last row done (NULL: from the start)
-    rows_done       bigint      NOT NULL DEFAULT 0,
-    rows_estimated  bigint,
-    batches         bigint      NOT NULL DEFAULT 0,
-    state           text        NOT NULL DEFAULT 'pending'
-                    CHECK (state IN ('pending', 'running', 'paused', 'done', 'failed')),
-    error           text,
-    batch_size      integer     CHECK (batch_size > 0),   -- NULL: adaptive, aiming at ~100 ms batches
-    batch_delay_ms  integer     NOT NULL DEFAULT 0 CHECK (batch_delay_ms >= 0),
-    last_batch_size integer,                   -- rows the last batch was asked for
-    last_batch_ms   double precision,
-    max_batch_ms    double precision,
-    started_at      timestamptz,
-    updated_at      timestamptz NOT NULL DEFAULT clock_timestamp(),
-    finished_at     timestamptz,
-    PRIMARY KEY (schema, migration, step),
-    FOREIGN KEY (schema, migration) REFERENCES pgshift.migrations (schema, name) ON DELETE CASCADE
-);
-COMMENT ON TABLE pgshift.jobs IS 'pgshift: steps of active migrations run by the background worker, with their checkpoints';
-SELECT pg_catalog.pg_extension_config_dump('pgshift.jobs', '');
-
-CREATE FUNCTION pgshift._launch_worker(schema name) RETURNS boolean
-    AS 'MODULE_PATHNAME', 'pgshift_launch_worker' LANGUAGE C STRICT;
-COMMENT ON FUNCTION pgshift._launch_worker(name) IS
-    'pgshift internal: starts the background worker of the schema''s jobs once this transaction has ended';
+-- Jobs: publishing a version schema is a job too.
+ALTER TABLE pgshift.jobs DROP CONSTRAINT jobs_kind_check;
+ALTER TABLE pgshift.jobs ADD CONSTRAINT jobs_kind_check CHECK (kind IN ('sql', 'backfill', 'publish'));
+COMMENT ON COLUMN pgshift.jobs.statement IS
+    'sql: the statement; backfill: one batch ($1 cursor, $2 size) returning (rows, next cursor), none when done; publish: the call that opens the version schema';
 
 -- The processes holding pgshift's advisory lock (key, hashtext(schema)) in this database: the
 -- worker's (1886610293), the job lock (1886610295), a CLI run's (1886610294).
@@ -83,96 +31,23 @@ $$;
 COMMENT ON FUNCTION pgshift._advisory_holders(integer, name) IS
     'pgshift internal: the processes that hold one of pgshift''s advisory locks on a schema';
 
-CREATE FUNCTION pgshift.worker_running(schema name) RETURNS boolean
+
+CREATE OR REPLACE FUNCTION pgshift.worker_running(schema name) RETURNS boolean
     LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
     -- The worker holds this session-level advisory lock while it runs.
     SELECT pgshift._advisory_holders(1886610293, $1) IS NOT NULL
 $$;
 COMMENT ON FUNCTION pgshift.worker_running(name) IS 'pgshift: whether the background worker of the schema is running';
 
-CREATE VIEW pgshift.backfill_progress AS
-SELECT j.schema, j.migration, j.table_name AS "table", j.state, j.rows_done,
-       CASE WHEN j.rows_estimated IS NOT NULL THEN greatest(j.rows_estimated, j.rows_done) END AS rows_estimated,
-       pgshift.worker_running(j.schema) AS worker_running,
-       CASE WHEN j.started_at IS NULL OR j.rows_done = 0 THEN NULL
-            ELSE round(j.rows_done / greatest(extract(epoch FROM coalesce(j.finished_at, j.updated_at) - j.started_at), 0.001))
-       END AS rows_per_second,
-       j.batch_size, j.last_batch_size, j.batch_delay_ms, j.batches, j.last_batch_ms, j.max_batch_ms,
-       j.started_at, j.updated_at, j.finished_at, j.error
-  FROM pgshift.jobs j
- WHERE j.kind = 'backfill';
-COMMENT ON VIEW pgshift.backfill_progress IS 'pgshift: progress of the backfills of active migrations';
 
-CREATE FUNCTION pgshift.jobs_pending(schema name) RETURNS bigint
-    LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
-    SELECT count(*) FROM pgshift.jobs j WHERE j.schema = $1 AND j.state <> 'done'
-$$;
-COMMENT ON FUNCTION pgshift.jobs_pending(name) IS 'pgshift: how many jobs of the schema''s active migration are not done';
-
-CREATE FUNCTION pgshift.ensure_worker(schema name) RETURNS boolean
-    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
-BEGIN
-    -- Only for jobs that can run: paused and failed ones wait for backfill_resume.
-    IF EXISTS (SELECT FROM pgshift.jobs j WHERE j.schema = ensure_worker.schema AND j.state IN ('pending', 'running'))
-       AND NOT pgshift.worker_running(schema) THEN
-        RETURN pgshift._launch_worker(schema);
-    END IF;
-    RETURN false;
-END $$;
-COMMENT ON FUNCTION pgshift.ensure_worker(name) IS
-    'pgshift: starts the schema''s worker if jobs wait to run and none runs (e.g. after a server restart); changes no job';
-
-CREATE FUNCTION pgshift.backfill_resume(schema name) RETURNS boolean
-    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
-BEGIN
-    -- Paused and failed jobs run again (a failed batch is retried from its checkpoint).
-    UPDATE pgshift.jobs j SET state = 'running', error = NULL, updated_at = clock_timestamp()
-     WHERE j.schema = backfill_resume.schema AND j.state IN ('paused', 'failed');
-    RETURN pgshift.ensure_worker(schema);
-END $$;
-COMMENT ON FUNCTION pgshift.backfill_resume(name) IS
-    'pgshift: resumes paused or failed jobs of the schema and starts its worker if none runs (e.g. after a server restart)';
-
-CREATE FUNCTION pgshift.backfill_pause(schema name) RETURNS void
-    LANGUAGE sql SET search_path = pg_catalog, pg_temp AS $$
-    UPDATE pgshift.jobs j SET state = 'paused', updated_at = clock_timestamp()
-     WHERE j.schema = $1 AND j.state IN ('pending', 'running')
-$$;
-COMMENT ON FUNCTION pgshift.backfill_pause(name) IS 'pgshift: pauses the schema''s jobs after the current batch';
-
-CREATE FUNCTION pgshift.backfill_configure(schema name, batch_size integer DEFAULT NULL, batch_delay_ms integer DEFAULT NULL)
-    RETURNS void
-    LANGUAGE sql SET search_path = pg_catalog, pg_temp AS $$
-    UPDATE pgshift.jobs j SET batch_size = CASE WHEN $2 IS NULL THEN j.batch_size ELSE nullif($2, 0) END,
-                              batch_delay_ms = coalesce($3, j.batch_delay_ms),
-                              updated_at = clock_timestamp()
-     WHERE j.schema = $1 AND j.state <> 'done'
-$$;
-COMMENT ON FUNCTION pgshift.backfill_configure(name, integer, integer) IS
-    'pgshift: changes batch size (0: adaptive) and delay of the schema''s unfinished jobs; applies from the next batch';
-
--- ---------------------------------------------------------------------------------------------------
--- C++ functions
-CREATE FUNCTION pgshift.version() RETURNS text
-    AS 'MODULE_PATHNAME', 'pgshift_version' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION pgshift.version() IS 'pgshift: version of the loaded library';
-
-CREATE FUNCTION pgshift.read_schema(schema name) RETURNS jsonb
-    AS 'MODULE_PATHNAME', 'pgshift_read_schema' LANGUAGE C STABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION pgshift.read_schema(name) IS
-    'pgshift: tables, columns, keys, indexes and constraints of a schema, as JSON';
-
-CREATE FUNCTION pgshift.plan_start(schema name, migration jsonb, current_schema jsonb, context jsonb) RETURNS jsonb
-    AS 'MODULE_PATHNAME', 'pgshift_plan_start' LANGUAGE C STABLE STRICT;
-COMMENT ON FUNCTION pgshift.plan_start(name, jsonb, jsonb, jsonb) IS
-    'pgshift: validates a migration against a read_schema() snapshot and returns the statements of start, complete and rollback';
-
+DROP FUNCTION pgshift.version_schema_sql(name, name, jsonb, jsonb);
 CREATE FUNCTION pgshift.version_schema_sql(schema name, version_schema name, current_schema jsonb, view_overlay jsonb,
                                            options jsonb DEFAULT '{}')
     RETURNS text[]
     AS 'MODULE_PATHNAME', 'pgshift_version_schema_sql' LANGUAGE C STABLE STRICT;
 COMMENT ON FUNCTION pgshift.version_schema_sql(name, name, jsonb, jsonb, jsonb) IS
     'pgshift: the statements that create a version schema with one view per table (options: pending, replace, version_name)';
+
 
 -- The conditions of the version views (extension/core/version_views.hpp): planning a write through a
 -- view calls one of them, which loads pgshift's library and with it the hook that tells the
@@ -182,80 +57,15 @@ CREATE FUNCTION pgshift._version_view_open() RETURNS boolean
     AS 'MODULE_PATHNAME', 'pgshift_version_view_open' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION pgshift._version_view_open() IS
     'pgshift internal: the condition of an open version view (true, folded away when planned)';
+
 CREATE FUNCTION pgshift._version_view_pending(version text) RETURNS boolean
     AS 'MODULE_PATHNAME', 'pgshift_version_view_pending' LANGUAGE C STABLE PARALLEL SAFE;
 COMMENT ON FUNCTION pgshift._version_view_pending(text) IS
     'pgshift internal: the condition of a version view not published yet (raises: its backfill runs)';
 
-CREATE FUNCTION pgshift._check_dual_write(table_name regclass) RETURNS boolean
-    AS 'MODULE_PATHNAME', 'pgshift_check_dual_write' LANGUAGE C STRICT;
-COMMENT ON FUNCTION pgshift._check_dual_write(regclass) IS
-    'pgshift internal: compiles a table''s dual-write trigger, raising any error of its up/down expressions';
 
-CREATE FUNCTION pgshift.dual_write() RETURNS trigger
-    AS 'MODULE_PATHNAME', 'pgshift_dual_write' LANGUAGE C;
-COMMENT ON FUNCTION pgshift.dual_write() IS
-    'pgshift: the compiled dual-write row trigger of a table with an active migration (its argument is its JSON configuration)';
-
--- ---------------------------------------------------------------------------------------------------
--- Lookups
-CREATE FUNCTION pgshift.lock_key() RETURNS integer
-    LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$ SELECT 1886610292 $$;   -- 'pgsh' as an int
-COMMENT ON FUNCTION pgshift.lock_key() IS
-    'pgshift: first key of the per-schema advisory lock (lock_key(), hashtext(schema))';
-
-CREATE FUNCTION pgshift.is_active(schema name) RETURNS boolean
-    LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
-    SELECT EXISTS (SELECT FROM pgshift.migrations m WHERE m.schema = $1 AND NOT m.done)
-$$;
-COMMENT ON FUNCTION pgshift.is_active(name) IS 'pgshift: whether a migration of the schema is in progress';
-
-CREATE FUNCTION pgshift.latest_migration(schema name) RETURNS text
-    LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
-    SELECT m.name FROM pgshift.migrations m WHERE m.schema = $1 ORDER BY m.seq DESC LIMIT 1
-$$;
-COMMENT ON FUNCTION pgshift.latest_migration(name) IS 'pgshift: name of the newest migration of the schema';
-
--- Version schemas that still exist, newest first.
-CREATE FUNCTION pgshift.live_versions(schema name) RETURNS SETOF name
-    LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
-    SELECT m.version_schema FROM pgshift.migrations m
-     WHERE m.schema = $1 AND m.version_schema IS NOT NULL
-       AND EXISTS (SELECT FROM pg_namespace n WHERE n.nspname = m.version_schema)
-     ORDER BY m.seq DESC
-$$;
-COMMENT ON FUNCTION pgshift.live_versions(name) IS 'pgshift: existing version schemas of the schema, newest first';
-
-CREATE FUNCTION pgshift.latest_version(schema name) RETURNS text
-    LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
-    SELECT v FROM pgshift.live_versions($1) v LIMIT 1
-$$;
-COMMENT ON FUNCTION pgshift.latest_version(name) IS
-    'pgshift: the newest version schema of the schema (what clients put in search_path), or NULL';
-
-CREATE FUNCTION pgshift.previous_version(schema name) RETURNS text
-    LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
-    SELECT v FROM pgshift.live_versions($1) v OFFSET 1 LIMIT 1
-$$;
-COMMENT ON FUNCTION pgshift.previous_version(name) IS
-    'pgshift: the version schema before the newest one, or NULL';
-
-CREATE FUNCTION pgshift.status(schema name) RETURNS jsonb
-    LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
-    SELECT jsonb_build_object(
-        'schema', $1::text,
-        'version', coalesce(pgshift.latest_version($1), ''),
-        'migration', coalesce(pgshift.latest_migration($1), ''),
-        'status', CASE WHEN NOT EXISTS (SELECT FROM pgshift.migrations m WHERE m.schema = $1) THEN 'No migrations'
-                       WHEN pgshift.is_active($1) THEN 'In progress'
-                       ELSE 'Complete' END)
-$$;
-COMMENT ON FUNCTION pgshift.status(name) IS
-    'pgshift: {schema, version, migration, status}; status is No migrations, In progress or Complete';
-
--- ---------------------------------------------------------------------------------------------------
 -- Internal helpers
-CREATE FUNCTION pgshift._lock(schema name) RETURNS void
+CREATE OR REPLACE FUNCTION pgshift._lock(schema name) RETURNS void
     LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     run_holder integer;
@@ -285,55 +95,11 @@ BEGIN
 END $$;
 COMMENT ON FUNCTION pgshift._lock(name) IS 'pgshift internal: takes the schema''s migration lock for this transaction';
 
--- RAISE with a detail and a hint only where there are some (RAISE refuses NULL and shows '').
-CREATE FUNCTION pgshift._raise(message text, code text, detail text, hint text) RETURNS void
-    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
-BEGIN
-    IF coalesce(detail, '') <> '' AND coalesce(hint, '') <> '' THEN
-        RAISE EXCEPTION USING MESSAGE = message, ERRCODE = code, DETAIL = detail, HINT = hint;
-    ELSIF coalesce(detail, '') <> '' THEN
-        RAISE EXCEPTION USING MESSAGE = message, ERRCODE = code, DETAIL = detail;
-    ELSIF coalesce(hint, '') <> '' THEN
-        RAISE EXCEPTION USING MESSAGE = message, ERRCODE = code, HINT = hint;
-    END IF;
-    RAISE EXCEPTION USING MESSAGE = message, ERRCODE = code;
-END $$;
-COMMENT ON FUNCTION pgshift._raise(text, text, text, text) IS 'pgshift internal: raises an error with optional detail and hint';
-
--- Runs planned statements with the managed schema first in search_path, as pgroll does, so that
--- unqualified names in user SQL (types, functions, raw sql operations) resolve there.
-CREATE FUNCTION pgshift._execute(schema name, steps jsonb) RETURNS void
-    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
-DECLARE
-    step jsonb;
-    message text;
-    code text;
-    detail text;
-    hint text;
-BEGIN
-    PERFORM set_config('search_path', format('%I', schema), true);
-    PERFORM set_config('pgshift.internal', 'on', true);
-    FOR step IN SELECT s FROM jsonb_array_elements(coalesce(steps, '[]')) s LOOP
-        BEGIN
-            EXECUTE step->>'sql';
-        EXCEPTION WHEN OTHERS THEN
-            -- Name the operation whose statement failed; keep PostgreSQL's SQLSTATE, detail and hint.
-            GET STACKED DIAGNOSTICS message = MESSAGE_TEXT, code = RETURNED_SQLSTATE,
-                                    detail = PG_EXCEPTION_DETAIL, hint = PG_EXCEPTION_HINT;
-            IF step->'skip_on' ? code THEN
-                RAISE WARNING '%: skipped: %', step->>'op', message USING DETAIL = step->>'sql';
-                CONTINUE;
-            END IF;
-            PERFORM pgshift._raise(coalesce(step->>'op' || ': ', '') || message, code, detail, hint);
-        END;
-    END LOOP;
-END $$;
-COMMENT ON FUNCTION pgshift._execute(name, jsonb) IS 'pgshift internal: executes planned steps [{sql}, ...]';
 
 -- Whoever may use the managed schema may use the version schema, and each view gets the privileges
 -- its table has (the views are security_invoker, so the table's privileges and row-level security
 -- apply as well). pgroll grants nothing, so least-privilege roles could not use its versions.
-CREATE FUNCTION pgshift._grant_like_tables(schema name, version_schema name) RETURNS void
+CREATE OR REPLACE FUNCTION pgshift._grant_like_tables(schema name, version_schema name) RETURNS void
     LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     grant_row record;
@@ -363,6 +129,7 @@ END $$;
 COMMENT ON FUNCTION pgshift._grant_like_tables(name, name) IS
     'pgshift internal: gives a version schema and its views the privileges of the schema and its tables';
 
+
 -- A view column of an identity column (GENERATED BY DEFAULT) takes the next value of its sequence.
 CREATE FUNCTION pgshift._view_identity_default(view_name text, view_column name, table_name text, table_column name)
     RETURNS void
@@ -378,6 +145,8 @@ END $$;
 COMMENT ON FUNCTION pgshift._view_identity_default(text, name, text, name) IS
     'pgshift internal: gives a view column the default of the identity column behind it';
 
+
+DROP FUNCTION pgshift._create_version_schema(name, name, jsonb);
 -- A pending version schema (pending = true) gets views that refuse every use, under a name nobody
 -- uses, and no grants: _publish_version opens it once its backfill is done.
 CREATE FUNCTION pgshift._create_version_schema(schema name, version_schema name, view_overlay jsonb,
@@ -405,6 +174,7 @@ BEGIN
 END $$;
 COMMENT ON FUNCTION pgshift._create_version_schema(name, name, jsonb, boolean, name) IS
     'pgshift internal: creates a version schema with one view per table of the schema (pending: not open yet)';
+
 
 -- The worker's last job of a migration with backfills: every row has its new values now, so the
 -- version schema opens. Its views are replaced by open ones and it takes its name, in one
@@ -438,9 +208,10 @@ END $$;
 COMMENT ON FUNCTION pgshift._publish_version(name, text) IS
     'pgshift internal: opens the version schema of a migration whose backfills are done';
 
+
 -- The schema's objects that a DROP can remove (tables, views, sequences, types, functions...), for
 -- undoing raw SQL that has no `down`: what it created is dropped again at rollback.
-CREATE FUNCTION pgshift._schema_objects(schema name)
+CREATE OR REPLACE FUNCTION pgshift._schema_objects(schema name)
     RETURNS TABLE (oid oid, kind text, identity text)
     LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
     SELECT o.oid, i.type, i.identity
@@ -458,45 +229,6 @@ CREATE FUNCTION pgshift._schema_objects(schema name)
 $$;
 COMMENT ON FUNCTION pgshift._schema_objects(name) IS 'pgshift internal: droppable objects of a schema';
 
--- DROP statements for the objects of `schema` that are not in `before`, newest first.
-CREATE FUNCTION pgshift._drops_since(schema name, before oid[]) RETURNS jsonb
-    LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
-    SELECT coalesce(jsonb_agg(jsonb_build_object('sql', format('DROP %s IF EXISTS %s CASCADE', upper(o.kind), o.identity),
-                                                 'op', 'undo of raw sql') ORDER BY o.oid DESC), '[]')
-      FROM pgshift._schema_objects(schema) o
-     WHERE o.oid <> ALL (before)
-$$;
-COMMENT ON FUNCTION pgshift._drops_since(name, oid[]) IS 'pgshift internal: how to drop what was created since a snapshot';
-
-CREATE FUNCTION pgshift._active(schema name) RETURNS pgshift.migrations
-    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
-DECLARE
-    m pgshift.migrations;
-BEGIN
-    SELECT * INTO m FROM pgshift.migrations WHERE migrations.schema = _active.schema AND NOT done FOR UPDATE;
-    IF NOT FOUND THEN
-        RAISE EXCEPTION 'no migration is in progress for schema "%"', schema USING ERRCODE = '55000';
-    END IF;
-    RETURN m;
-END $$;
-COMMENT ON FUNCTION pgshift._active(name) IS 'pgshift internal: the active migration row, locked, or an error';
-
--- ---------------------------------------------------------------------------------------------------
--- The migration lifecycle
-CREATE FUNCTION pgshift.validate(schema name, migration jsonb) RETURNS jsonb
-    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
-DECLARE
-    planned jsonb;
-BEGIN
-    IF NOT EXISTS (SELECT FROM pg_namespace WHERE nspname = schema) THEN
-        RAISE EXCEPTION 'schema "%" does not exist', schema USING ERRCODE = '3F000';
-    END IF;
-    planned := pgshift.plan_start(schema, migration, pgshift.read_schema(schema),
-                                    jsonb_build_object('previous_version', pgshift.latest_version(schema)));
-    RETURN jsonb_build_object('name', planned->>'name', 'version_schema', planned->>'version_schema', 'valid', true);
-END $$;
-COMMENT ON FUNCTION pgshift.validate(name, jsonb) IS
-    'pgshift: checks a migration against the live schema and changes nothing; raises the first problem';
 
 -- Whether row-level security applies to the current role on the table: a backfill running as that
 -- role would not see every row (the worker runs with row_security off, so it would fail instead).
@@ -509,6 +241,7 @@ CREATE FUNCTION pgshift._row_security_applies(table_oid oid) RETURNS boolean
 $$;
 COMMENT ON FUNCTION pgshift._row_security_applies(oid) IS
     'pgshift internal: whether row-level security policies apply to the current role on a table';
+
 
 -- What keeps ALTER TABLE ... DROP COLUMN from dropping a column (a view, a generated column): the
 -- objects that depend on it only normally, not automatically. pgshift's own version views do not
@@ -535,6 +268,7 @@ CREATE FUNCTION pgshift._drop_blockers(schema name, table_oid oid, column_name n
 $$;
 COMMENT ON FUNCTION pgshift._drop_blockers(name, oid, name, name) IS
     'pgshift internal: the objects that would keep complete from dropping a column';
+
 
 -- Refuses, before anything changes, a migration that could never complete or whose backfill could
 -- not see every row.
@@ -571,6 +305,7 @@ END $$;
 COMMENT ON FUNCTION pgshift._check_completable(name, jsonb, name) IS
     'pgshift internal: refuses a migration whose backfill or complete could not succeed';
 
+
 -- The name a version schema has until it is published: nobody uses it by accident.
 CREATE FUNCTION pgshift._pending_name(version_schema text) RETURNS name
     LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
@@ -578,7 +313,8 @@ CREATE FUNCTION pgshift._pending_name(version_schema text) RETURNS name
 $$;
 COMMENT ON FUNCTION pgshift._pending_name(text) IS 'pgshift internal: the name of a version schema before it is published';
 
-CREATE FUNCTION pgshift.start(schema name, migration jsonb, options jsonb DEFAULT '{}') RETURNS jsonb
+
+CREATE OR REPLACE FUNCTION pgshift.start(schema name, migration jsonb, options jsonb DEFAULT '{}') RETURNS jsonb
     LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp SET client_min_messages = warning
     SET pgshift.internal = on AS $$
 DECLARE
@@ -672,7 +408,8 @@ END $$;
 COMMENT ON FUNCTION pgshift.start(name, jsonb, jsonb) IS
     'pgshift: validates and starts a migration (expand), all or nothing; backfills and concurrent index builds then run in a background worker, and a version schema whose tables are backfilled opens when they are done (options: backfill_batch_size, adaptive when absent; backfill_batch_delay_ms)';
 
-CREATE FUNCTION pgshift._require_jobs_done(m pgshift.migrations) RETURNS void
+
+CREATE OR REPLACE FUNCTION pgshift._require_jobs_done(m pgshift.migrations) RETURNS void
     LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     j pgshift.jobs;
@@ -707,6 +444,7 @@ BEGIN
 END $$;
 COMMENT ON FUNCTION pgshift._require_jobs_done(pgshift.migrations) IS
     'pgshift internal: raises unless every job of the migration is done, saying what to do next';
+
 
 -- Complete changes the migration's tables: they must still be there (a table dropped outside
 -- pgshift while the migration ran leaves rollback as the way out), and nothing the user added
@@ -743,7 +481,8 @@ END $$;
 COMMENT ON FUNCTION pgshift._require_completable(pgshift.migrations) IS
     'pgshift internal: raises when the migration''s tables are gone or a column it drops has new dependents';
 
-CREATE FUNCTION pgshift.complete(schema name) RETURNS jsonb
+
+CREATE OR REPLACE FUNCTION pgshift.complete(schema name) RETURNS jsonb
     LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp SET client_min_messages = warning
     SET pgshift.internal = on AS $$
 DECLARE
@@ -772,6 +511,7 @@ END $$;
 COMMENT ON FUNCTION pgshift.complete(name) IS
     'pgshift: completes the active migration (contract) and drops the previous version schema';
 
+
 -- Rollback must not race the worker: a concurrent index build it runs could leave an index behind,
 -- and publishing could open a version being dropped. The worker runs such jobs holding the job lock
 -- (extension/pg/job_worker.cpp); a long build of this migration is cancelled, then the lock is
@@ -796,7 +536,8 @@ END $$;
 COMMENT ON FUNCTION pgshift._stop_jobs(name) IS
     'pgshift internal: makes the worker let go of the schema''s jobs for this transaction';
 
-CREATE FUNCTION pgshift.rollback(schema name) RETURNS jsonb
+
+CREATE OR REPLACE FUNCTION pgshift.rollback(schema name) RETURNS jsonb
     LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp SET client_min_messages = warning
     SET pgshift.internal = on AS $$
 DECLARE
@@ -819,130 +560,68 @@ END $$;
 COMMENT ON FUNCTION pgshift.rollback(name) IS
     'pgshift: undoes the active migration and drops its version schema, leaving the schema as before start';
 
+
 -- ---------------------------------------------------------------------------------------------------
--- History
-CREATE FUNCTION pgshift.history(schema name)
-    RETURNS TABLE (name text, migration jsonb, migration_type text, done boolean, version_schema name,
-                   created_at timestamptz)
-    LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
-    -- Everything since the latest baseline (included), oldest first.
-    SELECT m.name, m.migration, m.migration_type, m.done, m.version_schema, m.created_at
-      FROM pgshift.migrations m
-     WHERE m.schema = $1
-       AND m.seq >= coalesce((SELECT max(b.seq) FROM pgshift.migrations b
-                               WHERE b.schema = $1 AND b.migration_type = 'baseline'), 0)
-     ORDER BY m.seq
-$$;
-COMMENT ON FUNCTION pgshift.history(name) IS
-    'pgshift: the migrations of the schema since its latest baseline, oldest first';
-
-CREATE FUNCTION pgshift.baseline(schema name, name text) RETURNS jsonb
-    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+-- What 0.1.0 made in users' schemas, brought up to 0.2.0.
+--
+-- The views of live version schemas: the condition and check option that let the trigger tell which
+-- version a write comes through, and the default of each column (UPDATE ... SET c = DEFAULT through a
+-- view gave NULL). The columns stay as they are; privileges and dependent objects are kept.
+DO $upgrade$
 DECLARE
-    active text;
+    v record;
+    col record;
+    definition text;
+    table_default text;
 BEGIN
-    PERFORM pgshift._lock(schema);
-    SELECT m.name INTO active FROM pgshift.migrations m WHERE m.schema = baseline.schema AND NOT m.done;
-    IF FOUND THEN
-        RAISE EXCEPTION 'a migration of schema "%" is in progress: "%"', schema, active USING ERRCODE = '55000';
-    END IF;
-    IF coalesce(name, '') = '' THEN
-        RAISE EXCEPTION 'a baseline needs a name' USING ERRCODE = '22023';
-    END IF;
-    IF EXISTS (SELECT FROM pgshift.migrations m WHERE m.schema = baseline.schema AND m.name = baseline.name) THEN
-        RAISE EXCEPTION 'migration "%" already exists in schema "%"', name, schema USING ERRCODE = '42710';
-    END IF;
-    INSERT INTO pgshift.migrations (schema, name, parent, migration, done, migration_type, resulting_schema)
-    VALUES (schema, name, pgshift.latest_migration(schema), '{"operations": []}', true, 'baseline',
-            pgshift.read_schema(schema));
-    RETURN jsonb_build_object('name', name, 'status', 'Baseline');
-END $$;
-COMMENT ON FUNCTION pgshift.baseline(name, text) IS
-    'pgshift: records the current schema as the starting point of its history';
-
--- A procedure, not a function: it commits between polls, so that it holds no snapshot a concurrent
--- index build of the worker would have to wait for. (Hence also no SET clause.)
-CREATE PROCEDURE pgshift.wait_for_jobs(schema name, timeout_seconds double precision DEFAULT 600)
-    LANGUAGE plpgsql AS $$
-DECLARE
-    deadline timestamptz := clock_timestamp() + make_interval(secs => timeout_seconds);
-    failure text;
-BEGIN
+    PERFORM set_config('search_path', 'pg_catalog, pg_temp', true);
+    FOR v IN
+        SELECT c.oid AS view_oid, n.nspname AS version_schema, c.relname AS view_name, m.schema, m.plan->'overlay' AS overlay
+          FROM pgshift.migrations m
+          JOIN pg_namespace n ON n.nspname = m.version_schema
+          JOIN pg_class c ON c.relnamespace = n.oid AND c.relkind = 'v'
     LOOP
-        SELECT format('job %s of migration "%s" failed: %s', j.step, j.migration, j.error) INTO failure
-          FROM pgshift.jobs j WHERE j.schema = wait_for_jobs.schema AND j.state = 'failed' LIMIT 1;
-        IF failure IS NOT NULL THEN
-            RAISE EXCEPTION '%', failure USING ERRCODE = '55000';
+        definition := rtrim(pg_get_viewdef(v.view_oid), '; ' || chr(10));
+        IF definition !~* '\mWHERE\M' THEN
+            EXECUTE format('CREATE OR REPLACE VIEW %I.%I WITH (security_invoker = true, check_option = local) AS %s WHERE pgshift._version_view_open()',
+                           v.version_schema, v.view_name, definition);
         END IF;
-        EXIT WHEN pgshift.jobs_pending(schema) = 0;
-        IF pg_catalog.clock_timestamp() > deadline THEN
-            RAISE EXCEPTION 'jobs of schema "%" still running after % s', schema, timeout_seconds USING ERRCODE = '57014';
-        END IF;
-        -- A worker lost to a server restart is started again, from its checkpoint.
-        PERFORM pgshift.ensure_worker(schema);
-        COMMIT;
-        PERFORM pg_catalog.pg_sleep(0.05);
+        -- Each view column's table column: from the overlay start stored, else the same name.
+        FOR col IN
+            SELECT va.attname AS view_column, coalesce(mapped.physical, va.attname::text) AS table_column,
+                   coalesce(o.entry->>'physical', v.view_name::text) AS table_name,
+                   (SELECT count(*) FROM pg_attrdef vd WHERE vd.adrelid = v.view_oid AND vd.adnum = va.attnum) > 0 AS has_default
+              FROM pg_attribute va
+              LEFT JOIN LATERAL (SELECT e AS entry FROM jsonb_array_elements(coalesce(v.overlay->'tables', '[]')) e
+                                  WHERE e->>'name' = v.view_name) o ON true
+              LEFT JOIN LATERAL (SELECT c->>1 AS physical FROM jsonb_array_elements(coalesce(o.entry->'columns', '[]')) c
+                                  WHERE c->>0 = va.attname) mapped ON true
+             WHERE va.attrelid = v.view_oid AND va.attnum > 0 AND NOT va.attisdropped
+        LOOP
+            CONTINUE WHEN col.has_default;
+            SELECT pg_get_expr(d.adbin, d.adrelid) INTO table_default
+              FROM pg_attribute a LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+             WHERE a.attrelid = to_regclass(format('%I.%I', v.schema, col.table_name)) AND a.attname = col.table_column
+               AND a.attgenerated = '';
+            IF table_default IS NOT NULL THEN
+                EXECUTE format('ALTER VIEW %I.%I ALTER COLUMN %I SET DEFAULT %s', v.version_schema, v.view_name,
+                               col.view_column, table_default);
+            ELSIF EXISTS (SELECT FROM pg_attribute a WHERE a.attrelid = to_regclass(format('%I.%I', v.schema, col.table_name))
+                                                       AND a.attname = col.table_column AND a.attidentity = 'd') THEN
+                PERFORM pgshift._view_identity_default(format('%I.%I', v.version_schema, v.view_name), col.view_column,
+                                                       format('%I.%I', v.schema, col.table_name), col.table_column);
+            END IF;
+        END LOOP;
     END LOOP;
-END $$;
-COMMENT ON PROCEDURE pgshift.wait_for_jobs(name, double precision) IS
-    'pgshift: waits until the schema''s jobs are done (CALL it outside a transaction block)';
+END $upgrade$;
 
--- ---------------------------------------------------------------------------------------------------
--- DDL made outside pgshift (psql, an ORM) is recorded as an "inferred" migration of its schema, so
--- that history, pull and read_schema stay true. Event triggers need a superuser to create them:
--- capture is switched on with pgshift.capture_ddl(true) (off again with false), not by CREATE
--- EXTENSION, so the extension itself installs without superuser.
-CREATE FUNCTION pgshift._record_ddl() RETURNS event_trigger
-    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+-- The dual-write triggers of active migrations fire for every write, a replication session's too.
+DO $upgrade$
 DECLARE
-    target name;
-    latest text;
-    query text := current_query();
+    t record;
 BEGIN
-    IF current_setting('pgshift.internal', true) = 'on' THEN
-        RETURN;   -- pgshift's own DDL
-    END IF;
-    IF tg_event = 'sql_drop' THEN
-        SELECT DISTINCT o.schema_name INTO target FROM pg_event_trigger_dropped_objects() o
-         WHERE o.schema_name IS NOT NULL LIMIT 1;
-    ELSE
-        SELECT DISTINCT c.schema_name INTO target FROM pg_event_trigger_ddl_commands() c
-         WHERE c.schema_name IS NOT NULL LIMIT 1;
-    END IF;
-    -- Only schemas pgshift manages, and not while one of their migrations is active.
-    IF target IS NULL OR NOT EXISTS (SELECT FROM pgshift.migrations m WHERE m.schema = target)
-       OR pgshift.is_active(target) THEN
-        RETURN;
-    END IF;
-    -- One record per statement batch: a batch of several statements updates the same record.
-    UPDATE pgshift.migrations m SET resulting_schema = pgshift.read_schema(target), updated_at = clock_timestamp()
-     WHERE m.schema = target AND m.migration_type = 'inferred' AND m.created_at >= transaction_timestamp()
-       AND m.migration->'operations'->0->'sql'->>'up' = query
-       AND m.seq = (SELECT max(seq) FROM pgshift.migrations WHERE schema = target);
-    IF FOUND THEN
-        RETURN;
-    END IF;
-    -- Named after the latest migration pgshift applied (as pgroll names them), chained to the latest of all.
-    SELECT m.name INTO latest FROM pgshift.migrations m
-     WHERE m.schema = target AND m.migration_type <> 'inferred' ORDER BY m.seq DESC LIMIT 1;
-    INSERT INTO pgshift.migrations (schema, name, parent, migration, done, migration_type, resulting_schema)
-    VALUES (target, coalesce(latest, '00000_initial') || '_' || to_char(clock_timestamp(), 'YYYYMMDDHH24MISSUS'),
-            pgshift.latest_migration(target),
-            jsonb_build_object('operations', jsonb_build_array(jsonb_build_object('sql', jsonb_build_object('up', query)))),
-            true, 'inferred', pgshift.read_schema(target));
-END $$;
-COMMENT ON FUNCTION pgshift._record_ddl() IS 'pgshift internal: records DDL made outside pgshift as an inferred migration';
-
-CREATE FUNCTION pgshift.capture_ddl(enabled boolean DEFAULT true) RETURNS boolean
-    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp SET client_min_messages = warning AS $$
-BEGIN
-    DROP EVENT TRIGGER IF EXISTS pgshift_capture_ddl;
-    DROP EVENT TRIGGER IF EXISTS pgshift_capture_drops;
-    IF enabled THEN
-        CREATE EVENT TRIGGER pgshift_capture_ddl ON ddl_command_end EXECUTE FUNCTION pgshift._record_ddl();
-        CREATE EVENT TRIGGER pgshift_capture_drops ON sql_drop EXECUTE FUNCTION pgshift._record_ddl();
-    END IF;
-    RETURN enabled;
-END $$;
-COMMENT ON FUNCTION pgshift.capture_ddl(boolean) IS
-    'pgshift: records DDL made outside pgshift as inferred migrations (true) or stops (false); needs a superuser';
+    FOR t IN SELECT tg.tgrelid::regclass AS table_name FROM pg_trigger tg
+              WHERE tg.tgname = '_pgshift_dual_write' AND tg.tgenabled <> 'A' AND NOT tg.tgisinternal LOOP
+        EXECUTE format('ALTER TABLE %s ENABLE ALWAYS TRIGGER _pgshift_dual_write', t.table_name);
+    END LOOP;
+END $upgrade$;
