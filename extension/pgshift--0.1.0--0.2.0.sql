@@ -325,6 +325,8 @@ DECLARE
     pending name;
     job_count integer;
     worker_started boolean := false;
+    -- Jobs that wait for pgshift.backfill_resume (a backfill at a quieter hour).
+    paused boolean := coalesce((options->>'paused')::boolean, false);
 BEGIN
     PERFORM pgshift._lock(schema);
     -- The same migration again (another app instance, or a client killed after its start committed)
@@ -382,31 +384,39 @@ BEGIN
                                            pending IS NOT NULL, (planned->>'version_schema')::name);
     -- What cannot run in this transaction goes to the worker, which starts once it has committed.
     INSERT INTO pgshift.jobs (schema, migration, step, kind, table_name, statement, cleanup, optional,
-                              rows_estimated, batch_size, batch_delay_ms)
+                              rows_estimated, batch_size, batch_delay_ms, state)
     SELECT schema, planned->>'name', j.step, j.job->>'kind', j.job->>'table', j.job->>'statement', j.job->>'cleanup',
            coalesce((j.job->>'optional')::boolean, false),
            (SELECT nullif(greatest(c.reltuples, -1), -1)::bigint FROM pg_class c
              WHERE j.job ? 'table' AND c.oid = to_regclass(format('%I.%I', schema, j.job->>'table'))),
            nullif((options->>'backfill_batch_size')::integer, 0),
-           coalesce((options->>'backfill_batch_delay_ms')::integer, 0)
+           coalesce((options->>'backfill_batch_delay_ms')::integer, 0),
+           CASE WHEN paused THEN 'paused' ELSE 'pending' END
       FROM jsonb_array_elements(planned->'jobs') WITH ORDINALITY AS j(job, step);
     GET DIAGNOSTICS job_count = ROW_COUNT;
     IF pending IS NOT NULL THEN
-        INSERT INTO pgshift.jobs (schema, migration, step, kind, statement)
+        INSERT INTO pgshift.jobs (schema, migration, step, kind, statement, state)
         VALUES (schema, planned->>'name', job_count + 1, 'publish',
-                format('SELECT pgshift._publish_version(%L, %L)', schema, planned->>'name'));
+                format('SELECT pgshift._publish_version(%L, %L)', schema, planned->>'name'),
+                CASE WHEN paused THEN 'paused' ELSE 'pending' END);
         job_count := job_count + 1;
     END IF;
-    IF job_count > 0 THEN
+    IF job_count > 0 AND NOT paused THEN
         worker_started := pgshift._launch_worker(schema);
     END IF;
     -- "worker": whether a worker could be started for the jobs (false: no free slot, see the warning).
     RETURN jsonb_strip_nulls(jsonb_build_object('name', planned->>'name', 'version_schema', planned->>'version_schema',
                                                 'status', 'In progress', 'jobs', job_count, 'published', pending IS NULL,
-                                                'worker', CASE WHEN job_count > 0 THEN worker_started END));
+                                                'worker', CASE WHEN job_count > 0 AND NOT paused THEN worker_started END));
 END $$;
 COMMENT ON FUNCTION pgshift.start(name, jsonb, jsonb) IS
-    'pgshift: validates and starts a migration (expand), all or nothing; backfills and concurrent index builds then run in a background worker, and a version schema whose tables are backfilled opens when they are done (options: backfill_batch_size, adaptive when absent; backfill_batch_delay_ms)';
+    'pgshift: validates and starts a migration (expand), all or nothing; backfills and concurrent index builds then run in a background worker, and a version schema whose tables are backfilled opens when they are done (options: backfill_batch_size, adaptive when absent; backfill_batch_delay_ms; paused: the jobs wait for backfill_resume)';
+
+CREATE FUNCTION pgshift._backfill_batch(schema name, migration text, step integer) RETURNS bigint
+    AS 'MODULE_PATHNAME', 'pgshift_backfill_batch' LANGUAGE C STRICT;
+COMMENT ON FUNCTION pgshift._backfill_batch(name, text, integer) IS
+    'pgshift internal: runs one batch of a backfill job in this transaction, as the worker does (for tests of exact interleavings); NULL when the job is done or failed';
+REVOKE ALL ON FUNCTION pgshift._backfill_batch(name, text, integer) FROM PUBLIC;
 
 
 CREATE OR REPLACE FUNCTION pgshift._require_jobs_done(m pgshift.migrations) RETURNS void

@@ -15,7 +15,7 @@
 #include <cstdint>
 #include <optional>
 
-#include "core/batch_sizing.hpp"
+#include "pg/backfill_batch.hpp"
 #include "pg/worker_settings.hpp"
 #include "pg/write_origin.hpp"
 
@@ -207,9 +207,9 @@ void mark_job(const char *schema, const Job &job, const char *state, const char 
 	Datum values[5] = {CStringGetDatum(schema), CStringGetTextDatum(job.migration), Int32GetDatum(job.step),
 	                   CStringGetTextDatum(state), error != nullptr ? CStringGetTextDatum(error) : (Datum) 0};
 	char nulls[5] = {' ', ' ', ' ', ' ', error != nullptr ? ' ' : 'n'};
-	SPI_execute_with_args("UPDATE pgshift.jobs SET state = $4, error = $5, updated_at = clock_timestamp(), "
-	                      "started_at = coalesce(started_at, clock_timestamp()), "
-	                      "finished_at = CASE WHEN $4 = 'done' THEN clock_timestamp() END "
+	SPI_execute_with_args("UPDATE pgshift.jobs SET state = $4, error = $5, updated_at = pg_catalog.clock_timestamp(), "
+	                      "started_at = coalesce(started_at, pg_catalog.clock_timestamp()), "
+	                      "finished_at = CASE WHEN $4 = 'done' THEN pg_catalog.clock_timestamp() END "
 	                      "WHERE schema = $1 AND migration = $2 AND step = $3",
 	                      5, types, values, nulls, false, 0);
 	SPI_finish();
@@ -261,90 +261,17 @@ void run_top_level(const char *sql)
 	pgstat_report_activity(STATE_IDLE, nullptr);
 }
 
-// The job's fixed batch size, or the adaptive one following the last batch's duration
-// (columns 3, 5, 6 of the job row: batch_size, last_batch_size, last_batch_ms).
-int32 chosen_batch_size(HeapTuple job_row, TupleDesc description)
-{
-	bool isnull;
-	Datum fixed = SPI_getbinval(job_row, description, 3, &isnull);
-	if (!isnull)
-		return DatumGetInt32(fixed);
-	std::optional<std::int32_t> last_size;
-	std::optional<double> last_ms;
-	Datum value = SPI_getbinval(job_row, description, 5, &isnull);
-	if (!isnull)
-		last_size = DatumGetInt32(value);
-	value = SPI_getbinval(job_row, description, 6, &isnull);
-	if (!isnull)
-		last_ms = DatumGetFloat8(value);
-	return pgshift::next_batch_size(last_size, last_ms);
-}
-
-// One backfill batch in one transaction: lock the job row, run the batch from its checkpoint,
-// store the new checkpoint. Returns > 0 while there is more to do, 0 when done, -1 when the job
-// was paused meanwhile.
+// One backfill batch in a transaction of its own. Returns > 0 while there is more to do, 0 when
+// done, -1 when the job was paused meanwhile.
 int64 run_batch(const char *schema, const Job &job, int *delay_ms)
 {
 	start_transaction("pgshift: backfill batch");
-	SPI_connect();
-	apply_batch_settings();
-	Oid key_types[3] = {NAMEOID, TEXTOID, INT4OID};
-	Datum key[3] = {CStringGetDatum(schema), CStringGetTextDatum(job.migration), Int32GetDatum(job.step)};
-	SPI_execute_with_args("SELECT state, cursor, batch_size, batch_delay_ms, last_batch_size, last_batch_ms FROM pgshift.jobs "
-	                      "WHERE schema = $1 AND migration = $2 AND step = $3 FOR UPDATE",
-	                      3, key_types, key, nullptr, false, 1);
-	if (SPI_processed != 1) {
-		SPI_finish();
-		finish_transaction();
-		return -1;
-	}
-	bool isnull, cursor_null;
-	char *state = text_value(0, 1);
-	Datum cursor = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &cursor_null);
-	if (!cursor_null)
-		cursor = SPI_datumTransfer(cursor, false, -1);
-	int32 batch_size = chosen_batch_size(SPI_tuptable->vals[0], SPI_tuptable->tupdesc);
-	*delay_ms = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 4, &isnull));
-	if (strcmp(state, "pending") != 0 && strcmp(state, "running") != 0) {
-		SPI_finish();
-		finish_transaction();
-		return -1;
-	}
-
-	TimestampTz started = GetCurrentTimestamp();
-	Oid batch_types[2] = {TEXTARRAYOID, INT4OID};
-	Datum batch_args[2] = {cursor, Int32GetDatum(batch_size)};
-	char batch_nulls[2] = {cursor_null ? 'n' : ' ', ' '};
-	// The batch's statement (and no statement it runs) is the backfill: see write_origin.hpp.
-	expect_backfill_statement();
-	SPI_execute_with_args(job.statement, 2, batch_types, batch_args, batch_nulls, false, 1);
-	forget_backfill_statement();
-	int64 rows = 0;
-	Datum next_cursor = (Datum) 0;
-	bool next_null = true;
-	if (SPI_processed == 1) {
-		rows = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
-		next_cursor = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &next_null);
-		if (!next_null)
-			next_cursor = SPI_datumTransfer(next_cursor, false, -1);
-	}
-	double batch_ms = (double) (GetCurrentTimestamp() - started) / 1000.0;
-
-	Oid update_types[8] = {NAMEOID, TEXTOID, INT4OID, INT8OID, TEXTARRAYOID, FLOAT8OID, BOOLOID, INT4OID};
-	Datum update_args[8] = {key[0], key[1], key[2], Int64GetDatum(rows), next_cursor, Float8GetDatum(batch_ms),
-	                        BoolGetDatum(next_null), Int32GetDatum(batch_size)};
-	char update_nulls[8] = {' ', ' ', ' ', ' ', next_null ? 'n' : ' ', ' ', ' ', ' '};
-	// A batch returns (rows, next cursor); no next cursor means the job is done.
-	SPI_execute_with_args(
-	    "UPDATE pgshift.jobs SET rows_done = rows_done + $4, cursor = CASE WHEN $7 THEN cursor ELSE $5 END, "
-	    "batches = batches + 1, last_batch_size = $8, last_batch_ms = $6, max_batch_ms = greatest(max_batch_ms, $6), "
-	    "state = CASE WHEN $7 THEN 'done' ELSE 'running' END, started_at = coalesce(started_at, clock_timestamp()), "
-	    "finished_at = CASE WHEN $7 THEN clock_timestamp() END, updated_at = clock_timestamp() "
-	    "WHERE schema = $1 AND migration = $2 AND step = $3",
-	    8, update_types, update_args, update_nulls, false, 0);
-	SPI_finish();
+	BackfillBatch batch = run_backfill_batch(schema, job.migration, job.step, false);
 	finish_transaction();
-	return next_null ? 0 : rows + 1;   // > 0 while there is more to do
+	*delay_ms = batch.delay_ms;
+	if (!batch.ran)
+		return -1;
+	return batch.finished ? 0 : batch.rows + 1;
 }
 
 // Records how a job ended after its own transaction failed: an optional job's cleanup runs first and

@@ -1,0 +1,127 @@
+// PostgreSQL regime: plain data only in these frames (see docs/design.md).
+#include <cstdint>
+#include <optional>
+
+#include "core/batch_sizing.hpp"
+#include "pg/backfill_batch.hpp"
+#include "pg/worker_settings.hpp"
+#include "pg/write_origin.hpp"
+
+extern "C" {
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "utils/builtins.h"
+#include "utils/guc.h"
+#include "utils/timestamp.h"
+
+PG_FUNCTION_INFO_V1(pgshift_backfill_batch);
+}
+
+namespace {
+
+// The job's fixed batch size, or the adaptive one following the last batch's duration
+// (columns 3, 5, 6 of the job row: batch_size, last_batch_size, last_batch_ms).
+int32 chosen_batch_size(HeapTuple job_row, TupleDesc description)
+{
+	bool isnull;
+	Datum fixed = SPI_getbinval(job_row, description, 3, &isnull);
+	if (!isnull)
+		return DatumGetInt32(fixed);
+	std::optional<std::int32_t> last_size;
+	std::optional<double> last_ms;
+	Datum value = SPI_getbinval(job_row, description, 5, &isnull);
+	if (!isnull)
+		last_size = DatumGetInt32(value);
+	value = SPI_getbinval(job_row, description, 6, &isnull);
+	if (!isnull)
+		last_ms = DatumGetFloat8(value);
+	return pgshift::next_batch_size(last_size, last_ms);
+}
+
+}  // namespace
+
+BackfillBatch run_backfill_batch(const char *schema, const char *migration, int32 step, bool even_paused)
+{
+	BackfillBatch batch{false, false, 0, 0};
+	SPI_connect();
+	apply_batch_settings();
+	Oid key_types[3] = {NAMEOID, TEXTOID, INT4OID};
+	Datum key[3] = {CStringGetDatum(schema), CStringGetTextDatum(migration), Int32GetDatum(step)};
+	SPI_execute_with_args("SELECT state, cursor, batch_size, batch_delay_ms, last_batch_size, last_batch_ms, statement FROM pgshift.jobs "
+	                      "WHERE schema = $1 AND migration = $2 AND step = $3 FOR UPDATE",
+	                      3, key_types, key, nullptr, false, 1);
+	if (SPI_processed != 1) {
+		SPI_finish();
+		return batch;
+	}
+	bool isnull, cursor_null;
+	char *state = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+	Datum cursor = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &cursor_null);
+	if (!cursor_null)
+		cursor = SPI_datumTransfer(cursor, false, -1);
+	int32 batch_size = chosen_batch_size(SPI_tuptable->vals[0], SPI_tuptable->tupdesc);
+	batch.delay_ms = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 4, &isnull));
+	bool runnable = strcmp(state, "pending") == 0 || strcmp(state, "running") == 0 ||
+	                (even_paused && strcmp(state, "paused") == 0);
+	if (!runnable) {
+		SPI_finish();
+		return batch;
+	}
+
+	char *statement = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 7);
+	TimestampTz started = GetCurrentTimestamp();
+	Oid batch_types[2] = {TEXTARRAYOID, INT4OID};
+	Datum batch_args[2] = {cursor, Int32GetDatum(batch_size)};
+	char batch_nulls[2] = {cursor_null ? 'n' : ' ', ' '};
+	// The batch's statement (and no statement it runs) is the backfill: see write_origin.hpp.
+	expect_backfill_statement();
+	SPI_execute_with_args(statement, 2, batch_types, batch_args, batch_nulls, false, 1);
+	forget_backfill_statement();
+	int64 rows = 0;
+	Datum next_cursor = (Datum) 0;
+	bool next_null = true;
+	if (SPI_processed == 1) {
+		rows = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+		next_cursor = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &next_null);
+		if (!next_null)
+			next_cursor = SPI_datumTransfer(next_cursor, false, -1);
+	}
+	double batch_ms = (double) (GetCurrentTimestamp() - started) / 1000.0;
+
+	Oid update_types[8] = {NAMEOID, TEXTOID, INT4OID, INT8OID, TEXTARRAYOID, FLOAT8OID, BOOLOID, INT4OID};
+	Datum update_args[8] = {key[0], key[1], key[2], Int64GetDatum(rows), next_cursor, Float8GetDatum(batch_ms),
+	                        BoolGetDatum(next_null), Int32GetDatum(batch_size)};
+	char update_nulls[8] = {' ', ' ', ' ', ' ', next_null ? 'n' : ' ', ' ', ' ', ' '};
+	// A batch returns (rows, next cursor); no next cursor means the job is done.
+	SPI_execute_with_args(
+	    "UPDATE pgshift.jobs SET rows_done = rows_done + $4, cursor = CASE WHEN $7 THEN cursor ELSE $5 END, "
+	    "batches = batches + 1, last_batch_size = $8, last_batch_ms = $6, max_batch_ms = greatest(max_batch_ms, $6), "
+	    "state = CASE WHEN $7 THEN 'done' WHEN state = 'paused' THEN 'paused' ELSE 'running' END, "
+	    "started_at = coalesce(started_at, pg_catalog.clock_timestamp()), "
+	    "finished_at = CASE WHEN $7 THEN pg_catalog.clock_timestamp() END, updated_at = pg_catalog.clock_timestamp() "
+	    "WHERE schema = $1 AND migration = $2 AND step = $3",
+	    8, update_types, update_args, update_nulls, false, 0);
+	SPI_finish();
+	batch.ran = true;
+	batch.finished = next_null;
+	batch.rows = rows;
+	return batch;
+}
+
+
+// pgshift._backfill_batch(schema, migration, step) -> rows: one batch of the job in this
+// transaction, as the worker runs it (its settings last only as long as the call), also of a paused
+// job, which stays paused; NULL when the job is not there, failed or done.
+extern "C" Datum pgshift_backfill_batch(PG_FUNCTION_ARGS)
+{
+	const char *schema = NameStr(*PG_GETARG_NAME(0));
+	const char *migration = text_to_cstring(PG_GETARG_TEXT_PP(1));
+	int32 step = PG_GETARG_INT32(2);
+	int nest_level = NewGUCNestLevel();
+	BackfillBatch batch = run_backfill_batch(schema, migration, step, true);
+	AtEOXact_GUC(true, nest_level);
+	if (!batch.ran)
+		PG_RETURN_NULL();
+	PG_RETURN_INT64(batch.rows);
+}
