@@ -1,0 +1,105 @@
+-- Which version a write is comes from what it writes through: a view of the new version schema is
+-- the new version, a view of the previous one the old, whatever search_path says (clients that
+-- name the schema in every statement, as pg-boss and ORMs with a schema option do). Only a write to
+-- the table itself goes by search_path (issue 10, case 2). And a view column's default is the one
+-- the client would get from the table (case 7).
+\set SHOW_CONTEXT never
+CREATE SCHEMA wo;
+SELECT pgshift.start('wo', $${"name": "01", "operations": [
+  {"create_table": {"name": "job", "columns": [
+    {"name": "id", "type": "int", "pk": true},
+    {"name": "amount", "type": "text", "default": "'3'"},
+    {"name": "note", "type": "text", "nullable": true}]}}]}$$) ->> 'status';
+SELECT pgshift.complete('wo') ->> 'status';
+INSERT INTO wo.job (id, amount, note) SELECT g, g::text, 'n' || g FROM generate_series(1, 100) g;
+SELECT pgshift.start('wo', $${"name": "02", "operations": [
+  {"alter_column": {"table": "job", "column": "amount", "type": "integer",
+    "up": "CAST(amount AS integer) * 10", "down": "CAST(amount / 10 AS text)"}}]}$$) ->> 'status';
+CALL pgshift.wait_for_jobs('wo');
+-- wo.check(): the ids where the versions disagree (new must be old * 10).
+CREATE FUNCTION wo.disagree() RETURNS TABLE (id int, old text, new int) LANGUAGE sql AS $$
+  SELECT id, o.amount, n.amount FROM wo_01.job o FULL JOIN wo_02.job n USING (id)
+   WHERE n.amount IS DISTINCT FROM o.amount::int * 10 ORDER BY id $$;
+
+-- Named schemas, search_path left as it is ("$user", public): each view is its own version.
+INSERT INTO wo_02.job (id, amount) VALUES (1001, 500);
+UPDATE wo_02.job SET amount = 70 WHERE id = 7;
+INSERT INTO wo_01.job (id, amount) VALUES (1002, '6');
+UPDATE wo_01.job SET amount = '8' WHERE id = 8;
+-- ... and with search_path naming the other version, or the managed schema.
+SET search_path TO wo_01;
+UPDATE wo_02.job SET amount = 90 WHERE id = 9;
+SET search_path TO wo_02, wo;
+UPDATE wo_01.job SET amount = '11' WHERE id = 11;
+RESET search_path;
+-- Prepared statements (the extended protocol's named statements work the same way).
+PREPARE new_amount(int, int) AS UPDATE wo_02.job SET amount = $2 WHERE id = $1;
+EXECUTE new_amount(12, 120);
+EXECUTE new_amount(13, 130);
+-- Statements inside SQL and PL/pgSQL functions.
+CREATE FUNCTION wo.set_new_sql(i int, a int) RETURNS void LANGUAGE sql AS 'UPDATE wo_02.job SET amount = a WHERE id = i';
+CREATE FUNCTION wo.set_new_plpgsql(i int, a int) RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+  UPDATE wo_02.job SET amount = a WHERE id = i;
+END $$;
+SELECT wo.set_new_sql(14, 140), wo.set_new_plpgsql(15, 150);
+-- INSERT ... ON CONFLICT DO UPDATE and UPDATE ... FROM through the views.
+INSERT INTO wo_02.job AS j (id, amount) VALUES (16, 160), (1003, 1000) ON CONFLICT (id) DO UPDATE SET amount = excluded.amount;
+INSERT INTO wo_01.job AS j (id, amount) VALUES (17, '17') ON CONFLICT (id) DO UPDATE SET amount = excluded.amount;
+UPDATE wo_02.job j SET amount = v.a FROM (VALUES (18, 180), (19, 190)) v(i, a) WHERE j.id = v.i;
+-- A write that touches another column keeps the changed one as it is, in both versions.
+UPDATE wo_02.job SET note = 'other column' WHERE id = 20;
+UPDATE wo_01.job SET note = 'other column' WHERE id = 21;
+SELECT o.id, o.amount AS old, n.amount AS new FROM wo_01.job o JOIN wo_02.job n USING (id)
+ WHERE o.id IN (7, 8, 9, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 1001, 1002, 1003) ORDER BY 1;
+SELECT * FROM wo.disagree();
+
+-- The table itself goes by search_path: the first of the managed schema and its versions.
+SET search_path TO wo_02, wo;
+UPDATE wo.job SET _pgshift_new_amount = 2220 WHERE id = 22;   -- v2 first: a new-version write, down runs
+RESET search_path;
+SELECT amount, _pgshift_new_amount FROM wo.job WHERE id = 22;
+UPDATE wo.job SET amount = '23' WHERE id = 23;                 -- "$user", public: the old version, up runs
+SELECT amount, _pgshift_new_amount FROM wo.job WHERE id = 23;
+-- Reading a view while writing the table is a write to the table.
+INSERT INTO wo.job (id, amount) SELECT 1004, (amount / 10 + 1)::text FROM wo_02.job WHERE id = 24;
+SELECT amount, _pgshift_new_amount FROM wo.job WHERE id = 1004;
+-- So is COPY, and a view of the user's own over the table.
+SET search_path TO wo_01;
+COPY wo.job (id, amount) FROM stdin;
+1005	55
+\.
+RESET search_path;
+CREATE VIEW wo.mine AS SELECT id, amount FROM wo.job;
+UPDATE wo.mine SET amount = '25' WHERE id = 25;
+SELECT id, amount, _pgshift_new_amount FROM wo.job WHERE id IN (25, 1005) ORDER BY id;
+SELECT * FROM wo.disagree();
+
+-- One statement writing the table through both versions has no right direction: refused.
+WITH first AS (UPDATE wo_01.job SET amount = '26' WHERE id = 26 RETURNING 1)
+UPDATE wo_02.job SET amount = 2700 WHERE id = 27;
+
+-- Defaults: SET c = DEFAULT through a view gives the table column's default (in each version its own).
+UPDATE wo_02.job SET amount = DEFAULT WHERE id = 28;
+UPDATE wo_01.job SET amount = DEFAULT WHERE id = 29;
+INSERT INTO wo_02.job (id) VALUES (1006);
+INSERT INTO wo_02.job VALUES (1007, DEFAULT, DEFAULT);
+SELECT o.id, o.amount AS old, n.amount AS new FROM wo_01.job o JOIN wo_02.job n USING (id) WHERE o.id IN (28, 29, 1006, 1007) ORDER BY 1;
+-- The user's view needs the old column, which complete drops: complete says so and changes nothing.
+SELECT pgshift.complete('wo') ->> 'status';
+DROP VIEW wo.mine;
+SELECT pgshift.complete('wo') ->> 'status';
+UPDATE wo_02.job SET amount = DEFAULT WHERE id = 30;
+SELECT amount FROM wo_02.job WHERE id = 30;
+
+-- Identity and serial columns: their views take the next value too.
+SELECT pgshift.start('wo', $${"name": "03", "operations": [
+  {"create_table": {"name": "tickets", "columns": [
+    {"name": "id", "type": "bigint GENERATED BY DEFAULT AS IDENTITY", "pk": true},
+    {"name": "seq", "type": "serial"},
+    {"name": "label", "type": "text", "default": "'new'"}]}}]}$$) ->> 'status';
+INSERT INTO wo_03.tickets (label) VALUES ('a');
+INSERT INTO wo_03.tickets VALUES (DEFAULT, DEFAULT, DEFAULT);
+UPDATE wo_03.tickets SET id = DEFAULT, seq = DEFAULT, label = DEFAULT WHERE id = 1;
+SELECT id, seq, label FROM wo_03.tickets ORDER BY id;
+SELECT pgshift.complete('wo') ->> 'status';
