@@ -329,6 +329,7 @@ DECLARE
     paused boolean := coalesce((options->>'paused')::boolean, false);
 BEGIN
     PERFORM pgshift._lock(schema);
+    PERFORM pgshift.refresh_version_views(schema);
     -- The same migration again (another app instance, or a client killed after its start committed)
     -- finds the work done instead of failing on "already exists".
     SELECT m.* INTO same FROM pgshift.migrations m
@@ -500,6 +501,7 @@ DECLARE
     previous text;
 BEGIN
     PERFORM pgshift._lock(schema);
+    PERFORM pgshift.refresh_version_views(schema);
     m := pgshift._active(schema);
     PERFORM pgshift._require_jobs_done(m);
     PERFORM pgshift._require_completable(m);
@@ -554,6 +556,7 @@ DECLARE
     m pgshift.migrations;
 BEGIN
     PERFORM pgshift._lock(schema);
+    PERFORM pgshift.refresh_version_views(schema);
     -- Before the migration's row: the worker may hold the job lock and wait for that row (publishing).
     PERFORM pgshift._stop_jobs(schema);
     m := pgshift._active(schema);
@@ -574,14 +577,41 @@ COMMENT ON FUNCTION pgshift.rollback(name) IS
 -- ---------------------------------------------------------------------------------------------------
 -- What 0.1.0 made in users' schemas, brought up to 0.2.0.
 --
--- The views of live version schemas: the condition and check option that let the trigger tell which
--- version a write comes through, and the default of each column (UPDATE ... SET c = DEFAULT through a
--- view gave NULL). The columns stay as they are; privileges and dependent objects are kept.
+-- The views of version schemas made by 0.1.0 lack the condition that loads pgshift's library when a
+-- write through them is planned (and the check option that makes an INSERT plan it). An extension
+-- script may not replace objects it does not own, so start, complete and rollback bring them up to
+-- date for their schema (refresh_version_views below); until then, a write through such a view in a
+-- session that has not loaded the library yet goes by search_path, as in 0.1.0.
+CREATE FUNCTION pgshift.refresh_version_views(schema name) RETURNS integer
+    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp SET pgshift.internal = on AS $$
+DECLARE
+    v record;
+    replaced integer := 0;
+BEGIN
+    FOR v IN
+        SELECT c.oid AS view_oid, n.nspname AS version_schema, c.relname AS view_name
+          FROM pgshift.migrations m
+          JOIN pg_namespace n ON n.nspname = m.version_schema
+          JOIN pg_class c ON c.relnamespace = n.oid AND c.relkind = 'v'
+         WHERE m.schema = refresh_version_views.schema
+           AND pg_get_viewdef(c.oid) NOT LIKE '%pgshift._version_view_%'
+    LOOP
+        EXECUTE format('CREATE OR REPLACE VIEW %I.%I WITH (security_invoker = true, check_option = local) AS %s WHERE pgshift._version_view_open()',
+                       v.version_schema, v.view_name, rtrim(pg_get_viewdef(v.view_oid), '; ' || chr(10)));
+        replaced := replaced + 1;
+    END LOOP;
+    RETURN replaced;
+END $$;
+COMMENT ON FUNCTION pgshift.refresh_version_views(name) IS
+    'pgshift: gives the views of the schema''s version schemas made by pgshift 0.1.0 what this version''s views have (start, complete and rollback call it)';
+
+-- Their column defaults: UPDATE ... SET c = DEFAULT through a 0.1.0 view gave NULL. Each view
+-- column takes its table column's default (the overlay start stored maps the names).
 DO $upgrade$
 DECLARE
     v record;
     col record;
-    definition text;
+    table_oid oid;
     table_default text;
 BEGIN
     PERFORM set_config('search_path', 'pg_catalog, pg_temp', true);
@@ -591,35 +621,29 @@ BEGIN
           JOIN pg_namespace n ON n.nspname = m.version_schema
           JOIN pg_class c ON c.relnamespace = n.oid AND c.relkind = 'v'
     LOOP
-        definition := rtrim(pg_get_viewdef(v.view_oid), '; ' || chr(10));
-        IF definition !~* '\mWHERE\M' THEN
-            EXECUTE format('CREATE OR REPLACE VIEW %I.%I WITH (security_invoker = true, check_option = local) AS %s WHERE pgshift._version_view_open()',
-                           v.version_schema, v.view_name, definition);
-        END IF;
-        -- Each view column's table column: from the overlay start stored, else the same name.
         FOR col IN
             SELECT va.attname AS view_column, coalesce(mapped.physical, va.attname::text) AS table_column,
-                   coalesce(o.entry->>'physical', v.view_name::text) AS table_name,
-                   (SELECT count(*) FROM pg_attrdef vd WHERE vd.adrelid = v.view_oid AND vd.adnum = va.attnum) > 0 AS has_default
+                   coalesce(o.entry->>'physical', v.view_name::text) AS table_name
               FROM pg_attribute va
               LEFT JOIN LATERAL (SELECT e AS entry FROM jsonb_array_elements(coalesce(v.overlay->'tables', '[]')) e
                                   WHERE e->>'name' = v.view_name) o ON true
               LEFT JOIN LATERAL (SELECT c->>1 AS physical FROM jsonb_array_elements(coalesce(o.entry->'columns', '[]')) c
                                   WHERE c->>0 = va.attname) mapped ON true
              WHERE va.attrelid = v.view_oid AND va.attnum > 0 AND NOT va.attisdropped
+               AND NOT EXISTS (SELECT FROM pg_attrdef vd WHERE vd.adrelid = v.view_oid AND vd.adnum = va.attnum)
         LOOP
-            CONTINUE WHEN col.has_default;
+            table_oid := to_regclass(format('%I.%I', v.schema, col.table_name));
+            CONTINUE WHEN table_oid IS NULL;
             SELECT pg_get_expr(d.adbin, d.adrelid) INTO table_default
-              FROM pg_attribute a LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
-             WHERE a.attrelid = to_regclass(format('%I.%I', v.schema, col.table_name)) AND a.attname = col.table_column
-               AND a.attgenerated = '';
+              FROM pg_attribute a JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+             WHERE a.attrelid = table_oid AND a.attname = col.table_column AND a.attgenerated = '';
             IF table_default IS NOT NULL THEN
                 EXECUTE format('ALTER VIEW %I.%I ALTER COLUMN %I SET DEFAULT %s', v.version_schema, v.view_name,
                                col.view_column, table_default);
-            ELSIF EXISTS (SELECT FROM pg_attribute a WHERE a.attrelid = to_regclass(format('%I.%I', v.schema, col.table_name))
-                                                       AND a.attname = col.table_column AND a.attidentity = 'd') THEN
+            ELSIF EXISTS (SELECT FROM pg_attribute a WHERE a.attrelid = table_oid AND a.attname = col.table_column
+                                                       AND a.attidentity = 'd') THEN
                 PERFORM pgshift._view_identity_default(format('%I.%I', v.version_schema, v.view_name), col.view_column,
-                                                       format('%I.%I', v.schema, col.table_name), col.table_column);
+                                                       table_oid::regclass::text, col.table_column);
             END IF;
         END LOOP;
     END LOOP;

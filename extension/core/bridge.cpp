@@ -66,6 +66,7 @@ BridgeResult bridge_version_schema_sql(const char *schema, const char *version_s
 		pgshift::VersionViewOptions view_options;
 		view_options.pending = options.value("pending", false);
 		view_options.replace = options.value("replace", false);
+		view_options.legacy = options.value("legacy", false);
 		view_options.version_name = options.value("version_name", std::string(version_schema));
 		auto statements = pgshift::version_schema_sql(schema, version_schema, pgshift::json::parse(catalog_json),
 		                                              pgshift::json::parse(overlay_json), view_options);

@@ -84,6 +84,15 @@ std::vector<std::string> version_schema_sql(const std::string &schema, const std
 			if (name != physical)
 				select += " AS " + quote_ident(name);
 		}
+		if (options.legacy) {
+			statements.push_back("CREATE VIEW " + view + " WITH (security_invoker = true) AS SELECT " + select + " FROM " +
+			                     physical_table);
+			const json defaults = table.value("defaults", json::object());
+			for (const auto &item : defaults.items())
+				statements.push_back("ALTER VIEW " + view + " ALTER COLUMN " + quote_ident(item.key()) + " SET DEFAULT " +
+				                     item.value().get<std::string>());
+			continue;
+		}
 		statements.push_back(std::string(options.replace ? "CREATE OR REPLACE VIEW " : "CREATE VIEW ") + view +
 		                     " WITH (security_invoker = true, check_option = local) AS SELECT " + select + " FROM " +
 		                     physical_table + " WHERE " + view_condition(options));

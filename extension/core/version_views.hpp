@@ -31,6 +31,9 @@ struct VersionViewOptions {
 	bool pending = false;       // views that refuse every use until the version is published
 	bool replace = false;       // only CREATE OR REPLACE VIEW (publishing replaces pending views in place)
 	std::string version_name;   // the name the version will be published under (for pending views' errors)
+	// The views 0.1.0 made: no condition and no table defaults (pgshift 0.1.0's SQL calls the new
+	// library until the database is updated, and it has none of the functions those need).
+	bool legacy = false;
 };
 
 // CREATE SCHEMA, then CREATE VIEW and view column defaults (or only the replacements, see above).

@@ -47,8 +47,9 @@ extern "C" Datum pgshift_version_schema_sql(PG_FUNCTION_ARGS)
 	const char *version_schema = NameStr(*PG_GETARG_NAME(1));
 	char *catalog = jsonb_text(PG_GETARG_JSONB_P(2));
 	char *overlay = jsonb_text(PG_GETARG_JSONB_P(3));
-	// 0.1.0 declared four arguments; its databases call this library until they are updated.
-	char *options = PG_NARGS() > 4 ? jsonb_text(PG_GETARG_JSONB_P(4)) : pstrdup("{}");
+	// 0.1.0 declared four arguments; its databases call this library until they are updated, and
+	// get the views 0.1.0 made.
+	char *options = PG_NARGS() > 4 ? jsonb_text(PG_GETARG_JSONB_P(4)) : pstrdup("{\"legacy\": true}");
 	BridgeResult result = bridge_version_schema_sql(schema, version_schema, catalog, overlay, options);
 	PG_RETURN_DATUM(bridge_take_text_array(&result));
 }

@@ -506,6 +506,10 @@ source "$here/lock_timeout_test.sh"
 # shellcheck source-path=SCRIPTDIR source=faults_test.sh
 source "$here/faults_test.sh"
 
+# A database made with 0.1.0, updated with ALTER EXTENSION: history kept, an active migration completes.
+# shellcheck source-path=SCRIPTDIR source=upgrade_test.sh
+source "$here/upgrade_test.sh"
+
 # Without superuser: a role owning its schema runs start (with the worker's backfill), complete, rollback.
 # shellcheck source-path=SCRIPTDIR source=least_privilege_test.sh
 source "$here/least_privilege_test.sh"

@@ -63,3 +63,14 @@ TEST(VersionViews, PendingViewsRefuseAndPublishingOnlyReplacesThem)
 	EXPECT_EQ(replaced[0], "CREATE OR REPLACE VIEW \"_pgshift_pending_x\".\"t\" WITH (security_invoker = true, "
 	                       "check_option = local) AS SELECT \"id\" FROM \"app\".\"t\" WHERE pgshift._version_view_open()");
 }
+
+TEST(VersionViews, LegacyViewsAreThoseOf010)
+{
+	json overlay = json::parse(R"({"tables": [{"name": "t", "physical": "t", "columns": [["id", "id"]], "defaults": {"id": "1"}}]})");
+	VersionViewOptions legacy;
+	legacy.legacy = true;
+	auto statements = version_schema_sql("app", "app_01", json::object(), overlay, legacy);
+	ASSERT_EQ(statements.size(), 3u);
+	EXPECT_EQ(statements[1], "CREATE VIEW \"app_01\".\"t\" WITH (security_invoker = true) AS SELECT \"id\" FROM \"app\".\"t\"");
+	EXPECT_EQ(statements[2], "ALTER VIEW \"app_01\".\"t\" ALTER COLUMN \"id\" SET DEFAULT 1");
+}
