@@ -91,7 +91,8 @@ public:
 			throw Failure("the pgshift worker of schema \"" + options.schema +
 			                  "\" does not start, or stops at once, and the jobs of migration \"" + state.migration +
 			                  "\" do not move",
-			              "", "See the server log. " + still_active_hint(state.migration, options.schema));
+			              "", "See the server log (no free background worker slot: raise max_worker_processes). " +
+			                      still_active_hint(state.migration, options.schema));
 		resume_jobs(conn, options);
 		polls_without_worker_ = 0;
 		++fruitless_resumes_;

@@ -9,6 +9,7 @@
 #include "commands/backfill_options.hpp"
 #include "commands/commands.hpp"
 #include "commands/common.hpp"
+#include "job_status.hpp"
 #include "job_waiter.hpp"
 #include "migration_file.hpp"
 #include "session.hpp"
@@ -54,6 +55,11 @@ void run_start(const GlobalOptions &options, const StartOptions &start) {
 	};
 	if (published)
 		announce();
+	if (!result.value("worker", true))
+		std::cerr << "Warning: no background worker slot is free on the server: the jobs of migration \""
+		          << result.value("name", migration.name)
+		          << "\" wait for one (raise max_worker_processes); pgshift tries again while it waits, and "
+		          << resume_call(options.schema) << " starts them later" << std::endl;
 
 	if (start.no_wait) {
 		if (!published)

@@ -370,3 +370,27 @@ test_case "faults: a call naming a lock holder that is gone"
 assert_exit "is refused" 1 psql -X -q -v ON_ERROR_STOP=1 -c "BEGIN" -c "SET LOCAL pgshift.run_lock_holder = 2147483647" \
   -c "SELECT pgshift.start('public', '{\"name\": \"09_none\", \"operations\": []}')"
 assert_contains "with the reason" "$ERR" 'this pgshift run lost its lock on schema "public": its lock connection (process 2147483647) is gone'
+
+test_case "faults: no background worker slot free"
+if [[ -z ${PGSHIFT_PG_CTL:-} ]]; then
+  echo "SKIP: no free worker slot (no PGSHIFT_PG_CTL: run under scripts/with-cluster.sh)"
+else
+  fault_db faults_no_worker_slot
+  # One slot, which the logical replication launcher takes.
+  sql "ALTER SYSTEM SET max_worker_processes = 1" >/dev/null
+  $PGSHIFT_PG_CTL restart -m fast >/dev/null 2>&1 || fail "pg_ctl restart failed"
+  assert_exit "start --no-wait succeeds: the migration is valid, only its worker waits" 0 \
+    "$PGSHIFT" start --no-wait "$FAULT_MIGRATION"
+  assert_contains "saying why its jobs wait and what starts them" "$ERR" \
+    "Warning: no background worker slot is free on the server: the jobs of migration \"02_to_bigint\" wait for one (raise max_worker_processes)"
+  assert_contains "with the call" "$ERR" "SELECT pgshift.backfill_resume('public') starts them later"
+  assert_eq "the jobs wait" "pending pending" "$(sql "SELECT string_agg(state, ' ' ORDER BY step) FROM pgshift.jobs")"
+  assert_active "with no slot"
+  assert_exit "complete gives up after its retries" 1 "$PGSHIFT" complete
+  assert_contains "naming the likely cause" "$ERR" "no free background worker slot: raise max_worker_processes"
+  assert_active "after complete gave up"
+  sql "ALTER SYSTEM RESET max_worker_processes" >/dev/null
+  $PGSHIFT_PG_CTL restart -m fast >/dev/null 2>&1 || fail "pg_ctl restart failed"
+  assert_exit "with a slot, complete starts the worker, waits and completes" 0 "$PGSHIFT" complete
+  assert_migrated "once a slot was free"
+fi
