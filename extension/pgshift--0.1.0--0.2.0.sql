@@ -197,6 +197,12 @@ BEGIN
     IF pending IS NULL OR NOT EXISTS (SELECT FROM pg_namespace n WHERE n.nspname = pending) THEN
         RETURN false;
     END IF;
+    -- Opening it any earlier would show rows without their new values.
+    IF EXISTS (SELECT FROM pgshift.jobs j WHERE j.schema = m.schema AND j.migration = m.name AND j.kind = 'backfill'
+                                            AND j.state <> 'done') THEN
+        RAISE EXCEPTION 'version schema "%" cannot open yet: the backfill of migration "%" is not done', m.version_schema, m.name
+            USING ERRCODE = '55000', HINT = 'The worker opens it when the backfill is done (pgshift.backfill_progress).';
+    END IF;
     FOREACH stmt IN ARRAY pgshift.version_schema_sql(schema, pending, pgshift.read_schema(schema), m.plan->'overlay',
                                                      '{"replace": true}') LOOP
         EXECUTE stmt;

@@ -39,6 +39,7 @@ SELECT id, priority, _pgshift_new_priority FROM vo.jobs WHERE id IN (950, 960, 1
 
 -- Half the backfill, then the rest.
 SELECT sum(pgshift._backfill_batch('vo', '02', 1)) AS rows FROM generate_series(1, 5);
+SELECT pgshift._publish_version('vo', '02');   -- not before the backfill is done
 SELECT state, rows_done FROM pgshift.jobs WHERE schema = 'vo' AND kind = 'backfill';
 SELECT count(*) FILTER (WHERE _pgshift_new_priority IS NULL) AS not_yet FROM vo.jobs;
 SELECT count(pgshift._backfill_batch('vo', '02', 1)) FROM generate_series(1, 20);
