@@ -104,6 +104,9 @@ CompiledColumnExpression compile_column_expression(Relation rel, const char *exp
 	}
 	PG_CATCH();
 	{
+		// Caught only to name the expression, then raised again at once: nothing runs in between, and
+		// the caller's abort (of the transaction or a subtransaction) cleans up after the error, the
+		// GUC level above included.
 		MemoryContextSwitchTo(caller);
 		ErrorData *error = CopyErrorData();
 		FlushErrorState();

@@ -1,6 +1,7 @@
 // The C++ method converts; the parsing runs in find_column_references, a PostgreSQL-regime frame
-// owning no C++ object, whose PG_TRY sits below every C++ frame: a syntax error comes back as a
-// message, and the method throws it as a pgshift::Error for the bridge to raise again.
+// owning no C++ object, whose PG_TRY sits below every C++ frame, in a subtransaction: a syntax error
+// is rolled back with it and comes back as a message, which the method throws as a pgshift::Error
+// for the bridge to raise again.
 #include "pg/expression_parser.hpp"
 
 #include "core/error.hpp"
@@ -16,7 +17,9 @@ extern "C" {
 #include "parser/parse_type.h"
 #include "nodes/parsenodes.h"
 #include "parser/parser.h"
+#include "access/xact.h"
 #include "utils/memutils.h"
+#include "utils/resowner.h"
 }
 
 namespace {
@@ -77,22 +80,30 @@ bool collect_column_references(Node *node, void *context)
 	return raw_expression_tree_walker(node, walker, context);
 }
 
-// Parses `expression` as PL/pgSQL parses an expression. Returns false and sets *error on failure.
-bool find_column_references(const char *expression, Found *found, char **error, const char **sqlstate)
+// Runs work(argument) in a subtransaction: on an error the subtransaction is rolled back (the only
+// safe way to go on after an error), and false is returned with the error's message and SQLSTATE.
+bool in_subtransaction(void (*work)(void *), void *argument, char **error, const char **sqlstate)
 {
 	MemoryContext caller = CurrentMemoryContext;
+	ResourceOwner owner = CurrentResourceOwner;
 	volatile bool ok = true;
-	found->text = expression;
+	BeginInternalSubTransaction(nullptr);
+	MemoryContextSwitchTo(caller);
 	PG_TRY();
 	{
-		List *parsed = raw_parser(expression, RAW_PARSE_PLPGSQL_EXPR);
-		collect_column_references(castNode(RawStmt, linitial(parsed))->stmt, found);
+		work(argument);
+		ReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(caller);
+		CurrentResourceOwner = owner;
 	}
 	PG_CATCH();
 	{
 		MemoryContextSwitchTo(caller);
 		ErrorData *data = CopyErrorData();
 		FlushErrorState();
+		RollbackAndReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(caller);
+		CurrentResourceOwner = owner;
 		*error = data->message;
 		*sqlstate = unpack_sql_state(data->sqlerrcode);
 		ok = false;
@@ -101,37 +112,56 @@ bool find_column_references(const char *expression, Found *found, char **error, 
 	return ok;
 }
 
+struct ReferenceSearch {
+	const char *expression;
+	Found *found;
+};
+
+void search_references(void *argument)
+{
+	auto *search = static_cast<ReferenceSearch *>(argument);
+	List *parsed = raw_parser(search->expression, RAW_PARSE_PLPGSQL_EXPR);
+	collect_column_references(castNode(RawStmt, linitial(parsed))->stmt, search->found);
+}
+
+// Parses `expression` as PL/pgSQL parses an expression. Returns false and sets *error on failure.
+bool find_column_references(const char *expression, Found *found, char **error, const char **sqlstate)
+{
+	found->text = expression;
+	ReferenceSearch search{expression, found};
+	return in_subtransaction(search_references, &search, error, sqlstate);
+}
+
+struct VolatilityCheck {
+	const char *expression;
+	const char *type;
+	int kind;
+};
+
+void check_volatility(void *argument)
+{
+	auto *check = static_cast<VolatilityCheck *>(argument);
+	Oid type_oid;
+	int32 typmod;
+	typenameTypeIdAndMod(nullptr, typeStringToTypeName(check->type), &type_oid, &typmod);
+	List *parsed = raw_parser(check->expression, RAW_PARSE_PLPGSQL_EXPR);
+	SelectStmt *select = castNode(SelectStmt, castNode(RawStmt, linitial(parsed))->stmt);
+	Node *raw = castNode(ResTarget, linitial(select->targetList))->val;
+	ParseState *pstate = make_parsestate(nullptr);
+	Node *expr = transformExpr(pstate, raw, EXPR_KIND_COLUMN_DEFAULT);
+	expr = coerce_to_target_type(pstate, expr, exprType(expr), type_oid, typmod, COERCION_ASSIGNMENT,
+	                             COERCE_IMPLICIT_CAST, -1);
+	check->kind = expr == nullptr ? 0 : contain_volatile_functions(expr) ? 2 : 1;
+	free_parsestate(pstate);
+}
+
 // Whether `expression` coerced to `type` calls volatile functions, as cookDefault would see it.
 bool check_default_volatility(const char *expression, const char *type, int *kind, char **error,
                               const char **sqlstate)
 {
-	MemoryContext caller = CurrentMemoryContext;
-	volatile bool ok = true;
-	PG_TRY();
-	{
-		Oid type_oid;
-		int32 typmod;
-		typenameTypeIdAndMod(nullptr, typeStringToTypeName(type), &type_oid, &typmod);
-		List *parsed = raw_parser(expression, RAW_PARSE_PLPGSQL_EXPR);
-		SelectStmt *select = castNode(SelectStmt, castNode(RawStmt, linitial(parsed))->stmt);
-		Node *raw = castNode(ResTarget, linitial(select->targetList))->val;
-		ParseState *pstate = make_parsestate(nullptr);
-		Node *expr = transformExpr(pstate, raw, EXPR_KIND_COLUMN_DEFAULT);
-		expr = coerce_to_target_type(pstate, expr, exprType(expr), type_oid, typmod, COERCION_ASSIGNMENT,
-		                             COERCE_IMPLICIT_CAST, -1);
-		*kind = expr == nullptr ? 0 : contain_volatile_functions(expr) ? 2 : 1;
-		free_parsestate(pstate);
-	}
-	PG_CATCH();
-	{
-		MemoryContextSwitchTo(caller);
-		ErrorData *data = CopyErrorData();
-		FlushErrorState();
-		*error = data->message;
-		*sqlstate = unpack_sql_state(data->sqlerrcode);
-		ok = false;
-	}
-	PG_END_TRY();
+	VolatilityCheck check{expression, type, 0};
+	bool ok = in_subtransaction(check_volatility, &check, error, sqlstate);
+	*kind = check.kind;
 	return ok;
 }
 
