@@ -35,8 +35,13 @@ sql -c "SET search_path TO public_03_total_as_number" \
     -c "INSERT INTO orders (customer_id, total) VALUES (2, 99.99)" \
     -c '\d orders' -c "SELECT c.id, c.full_name, c.email, o.total FROM customers c JOIN orders o ON o.customer_id = c.id ORDER BY o.id DESC LIMIT 3"
 
+step "A client that names the version in every statement, with no search_path (as job queues and ORMs do)"
+sql -c "SHOW search_path" \
+    -c "INSERT INTO public_03_total_as_number.orders (customer_id, total) VALUES (3, 5.25)" \
+    -c "UPDATE public_02_create_orders.orders SET total = '7.75' WHERE id = 1"
+
 step "Each version reads what the other wrote"
-sql -c "SELECT 'old view' AS version, total FROM public_02_create_orders.orders WHERE id > 50000 UNION ALL SELECT 'new view', total::text FROM public_03_total_as_number.orders WHERE id > 50000 ORDER BY 1, 2"
+sql -c "SELECT 'old view' AS version, id, total FROM public_02_create_orders.orders WHERE id = 1 OR id > 50000 UNION ALL SELECT 'new view', id, total::text FROM public_03_total_as_number.orders WHERE id = 1 OR id > 50000 ORDER BY 1, 2"
 
 step "pgshift complete (contract: twins take the columns' names, the old version schema is dropped)"
 pgshift complete
