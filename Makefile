@@ -12,6 +12,9 @@ DATA = extension/pgshift.control $(wildcard extension/pgshift--*.sql)
 # pg_regress tests: sql/NAME.sql against expected/NAME.out, run by `make installcheck`.
 REGRESS = $(patsubst sql/%.sql,%,$(sort $(wildcard sql/*.sql)))
 REGRESS_OPTS = --inputdir=. --load-extension=pgshift
+# Isolation tests: specs/NAME.spec against expected/NAME.out (exact interleavings), after REGRESS.
+ISOLATION = $(patsubst specs/%.spec,%,$(sort $(wildcard specs/*.spec)))
+ISOLATION_OPTS = --inputdir=. --load-extension=pgshift
 
 PG_CPPFLAGS = -Iextension -isystem $(shell $(PG_CONFIG) --includedir-server) -DPGSHIFT_VERSION='"$(EXTVERSION)"'
 PG_CXXFLAGS = -std=c++17 -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers -fexceptions -MMD -MP

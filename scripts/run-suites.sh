@@ -35,16 +35,21 @@ unit_tests() {
   return $status
 }
 
+# make installcheck runs pg_regress (sql/) and then the isolation tester (specs/): each prints its own
+# summary, which are summed.
 regression_tests() {
   local out; out=$(make -s installcheck 2>&1); local status=$?
   echo "$out"
   [ -f regression.diffs ] && head -n 80 regression.diffs
-  local total f
-  if echo "$out" | grep -qE 'All [0-9]+ tests passed'; then
-    total=$(echo "$out" | sed -nE 's/.*All ([0-9]+) tests passed.*/\1/p'); f=0
-  elif echo "$out" | grep -qE '[0-9]+ of [0-9]+ tests failed'; then
-    f=$(echo "$out" | sed -nE 's/.* ([0-9]+) of [0-9]+ tests failed.*/\1/p'); total=$(echo "$out" | sed -nE 's/.* of ([0-9]+) tests failed.*/\1/p')
-  else
+  local total=0 f=0 summaries=0 line
+  while IFS= read -r line; do
+    if [[ $line =~ All\ ([0-9]+)\ tests\ passed ]]; then
+      total=$((total + BASH_REMATCH[1])); summaries=$((summaries + 1))
+    elif [[ $line =~ ([0-9]+)\ of\ ([0-9]+)\ tests\ failed ]]; then
+      f=$((f + BASH_REMATCH[1])); total=$((total + BASH_REMATCH[2])); summaries=$((summaries + 1))
+    fi
+  done <<<"$out"
+  if (( summaries == 0 )) || { (( status != 0 )) && (( f == 0 )); }; then
     echo "0 passed, 1 failed"; return 1
   fi
   echo "$((total - f)) passed, $f failed"
@@ -86,7 +91,7 @@ migrate_examples_twice() {
 }
 
 run_suite "unit tests (ctest)" unit_tests
-run_suite "pg_regress (make installcheck)" regression_tests
+run_suite "pg_regress and isolation tests (make installcheck)" regression_tests
 run_suite "CLI tests" bash test/cli/run.sh
 run_suite "bad input through the CLI" bash test/bad_input/run.sh
 run_suite "through PgBouncer (transaction pooling)" bash test/pgbouncer/run.sh

@@ -355,9 +355,13 @@ bool run_step(const char *schema, const Job &job)
 	PG_CATCH();
 	{
 		ErrorData *error = recover_from_error(caller);
-		// Lock timeouts, deadlocks and serialization failures pass: the batch is tried again.
+		// Lock timeouts, deadlocks and serialization failures pass: the batch is tried again. So does a
+		// cancel (rollback cancels a concurrent index build before it takes the job lock): it says
+		// nothing about the job, which must not be recorded failed, nor an optional one skipped. If
+		// the rollback goes through, the job is gone when the worker claims it again; if it fails, the
+		// job runs again.
 		if (error->sqlerrcode == ERRCODE_LOCK_NOT_AVAILABLE || error->sqlerrcode == ERRCODE_T_R_DEADLOCK_DETECTED ||
-		    error->sqlerrcode == ERRCODE_T_R_SERIALIZATION_FAILURE) {
+		    error->sqlerrcode == ERRCODE_T_R_SERIALIZATION_FAILURE || error->sqlerrcode == ERRCODE_QUERY_CANCELED) {
 			delay_ms = 200;
 		} else {
 			elog(LOG, "pgshift worker: job %s/%d of schema \"%s\" %s: %s", job.migration, job.step, schema,
