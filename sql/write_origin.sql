@@ -1,8 +1,8 @@
 -- Which version a write is comes from what it writes through: a view of the new version schema is
 -- the new version, a view of the previous one the old, whatever search_path says (clients that
--- name the schema in every statement, as pg-boss and ORMs with a schema option do). Only a write to
--- the table itself goes by search_path (issue 10, case 2). And a view column's default is the one
--- the client would get from the table (case 7).
+-- name the schema in every statement, as pg-boss and ORMs with a schema option do); the table
+-- itself is the old version (issue 10, case 2). And a view column's default is the one the client
+-- would get from the table (case 7).
 \set SHOW_CONTEXT never
 CREATE SCHEMA wo;
 SELECT pgshift.start('wo', $${"name": "01", "operations": [
@@ -54,13 +54,19 @@ SELECT o.id, o.amount AS old, n.amount AS new FROM wo_01.job o JOIN wo_02.job n 
  WHERE o.id IN (7, 8, 9, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 1001, 1002, 1003) ORDER BY 1;
 SELECT * FROM wo.disagree();
 
--- The table itself goes by search_path: the first of the managed schema and its versions.
+-- The table itself holds the old version's columns: a write to it is the old version's (up), even
+-- with the new version first in search_path, where down would replace what the client wrote
+-- (0.1.0 decided by search_path and lost these writes).
 SET search_path TO wo_02, wo;
-UPDATE wo.job SET _pgshift_new_amount = 2220 WHERE id = 22;   -- v2 first: a new-version write, down runs
+UPDATE wo.job SET amount = '31' WHERE id = 31;
+INSERT INTO wo.job (id, amount) VALUES (1008, '8');
 RESET search_path;
-SELECT amount, _pgshift_new_amount FROM wo.job WHERE id = 22;
-UPDATE wo.job SET amount = '23' WHERE id = 23;                 -- "$user", public: the old version, up runs
+SELECT id, amount, _pgshift_new_amount FROM wo.job WHERE id IN (31, 1008) ORDER BY id;
+UPDATE wo.job SET amount = '23' WHERE id = 23;
 SELECT amount, _pgshift_new_amount FROM wo.job WHERE id = 23;
+-- Only an UPDATE that sets pgshift's new column, and not the old one, is the new version's (down).
+UPDATE wo.job SET _pgshift_new_amount = 2220 WHERE id = 22;
+SELECT amount, _pgshift_new_amount FROM wo.job WHERE id = 22;
 -- Reading a view while writing the table is a write to the table.
 INSERT INTO wo.job (id, amount) SELECT 1004, (amount / 10 + 1)::text FROM wo_02.job WHERE id = 24;
 SELECT amount, _pgshift_new_amount FROM wo.job WHERE id = 1004;

@@ -7,6 +7,7 @@ extern "C" {
 #include "access/xact.h"
 #include "catalog/namespace.h"
 #include "executor/executor.h"
+#include "parser/parse_relation.h"
 #include "utils/builtins.h"
 #include "utils/inval.h"
 #include "utils/memutils.h"
@@ -130,6 +131,8 @@ DualWriteEntry *new_dual_write_entry(Trigger *trigger, Relation rel, MemoryConte
 	if (entry->schema == nullptr || entry->new_version == nullptr || assignments == nullptr)
 		bad_configuration("schema, new_version and assignments are required");
 	read_assignments(entry, assignments);
+	for (int i = 0; i < entry->assignment_count; i++)
+		entry->assignments[i].target_attnum = attnameAttNum(rel, entry->assignments[i].target, false);
 	// A private copy of the row type: the relcache's is reference-counted per transaction, and the
 	// slot outlives transactions.
 	entry->slot = MakeSingleTupleTableSlot(CreateTupleDescCopy(RelationGetDescr(rel)), &TTSOpsHeapTuple);
@@ -203,7 +206,6 @@ void refresh_version_namespaces(DualWriteEntry *entry)
 {
 	if (entry->namespaces_generation == namespaces_generation)
 		return;
-	entry->schema_oid = get_namespace_oid(entry->schema, true);
 	entry->new_version_oid = get_namespace_oid(entry->new_version, true);
 	entry->old_version_oid = entry->old_version != nullptr ? get_namespace_oid(entry->old_version, true) : InvalidOid;
 	entry->namespaces_generation = namespaces_generation;

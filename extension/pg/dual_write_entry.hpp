@@ -27,6 +27,7 @@ enum class Direction { up, down };
 struct Assignment {
 	Direction direction;
 	const char *target;
+	AttrNumber target_attnum;              // InvalidAttrNumber when the table has no such column
 	const char *expression;
 	JsonbContainer *columns;               // points into the entry's copy of the configuration
 	CompiledColumnExpression compiled;     // valid once its direction is compiled
@@ -40,10 +41,10 @@ struct DualWriteEntry {
 	const char *schema;         // the managed schema
 	const char *new_version;
 	const char *old_version;    // NULL when there is no previous version schema
-	// The three schemas' OIDs, resolved by name (InvalidOid: no such schema, e.g. a new version not
+	// The version schemas' OIDs, resolved by name (InvalidOid: no such schema, e.g. a new version not
 	// published yet); resolved again whenever any schema is created, renamed or dropped.
 	uint64 namespaces_generation;
-	Oid schema_oid, new_version_oid, old_version_oid;
+	Oid new_version_oid, old_version_oid;
 	int assignment_count;
 	Assignment *assignments;
 	bool compiled[2];           // per direction: compiled on first use, so a broken `down` does not

@@ -7,10 +7,9 @@
 // Which version a write is comes from what it writes through (write_origin.hpp):
 //   * the worker's backfill batch: up;
 //   * a view of the new version schema: down; a view of the previous one: up;
-//   * the table itself (or a view of the user's own): the first schema of search_path that is the
-//     managed schema or one of its live version schemas decides, as a client that names no schema
-//     resolves its tables (`SET search_path TO public_02_x, public` is the new version). A version
-//     schema not published yet (its backfill still runs) does not count.
+//   * the table itself (or a view of the user's own): up, unless an UPDATE sets only pgshift's
+//     new columns (see direction_of_table_write). Which view a client's unqualified names reach is
+//     its search_path's business; once resolved, the statement's target decides.
 //
 // PostgreSQL regime: plain data only in these frames (see docs/design.md).
 #include "pg/dual_write_entry.hpp"
@@ -21,6 +20,7 @@ extern "C" {
 #include "access/htup_details.h"
 #include "access/relation.h"
 #include "access/xact.h"
+#include "access/sysattr.h"
 #include "catalog/namespace.h"
 #include "executor/executor.h"
 #include "fmgr.h"
@@ -34,24 +34,36 @@ PG_FUNCTION_INFO_V1(pgshift_check_dual_write);
 
 namespace {
 
-constexpr int search_path_checked = 64;   // schemas of search_path looked at (the versions come early)
-
-Direction direction_from_search_path(const DualWriteEntry *entry)
+// Whether the UPDATE's SET list names a column that the assignments of `direction` write.
+bool sets_a_target_of(const DualWriteEntry *entry, const Bitmapset *updated, Direction direction)
 {
-	Oid path[search_path_checked];
-	int count = Min(fetch_search_path_array(path, search_path_checked), search_path_checked);
-	for (int i = 0; i < count; i++) {
-		if (OidIsValid(entry->new_version_oid) && path[i] == entry->new_version_oid)
-			return Direction::down;
-		if (path[i] == entry->schema_oid || (OidIsValid(entry->old_version_oid) && path[i] == entry->old_version_oid))
-			return Direction::up;
+	for (int i = 0; i < entry->assignment_count; i++) {
+		const Assignment &assignment = entry->assignments[i];
+		if (assignment.direction == direction && assignment.target_attnum != InvalidAttrNumber &&
+		    bms_is_member(assignment.target_attnum - FirstLowInvalidHeapAttributeNumber, updated))
+			return true;
 	}
+	return false;
+}
+
+// A write to the table itself writes the old version's columns (clients know no other), so `up`
+// keeps them and fills the new ones, whatever search_path says: `down` would replace what the
+// client wrote with what the new columns held (and search_path can change under a statement: a
+// version that opens while it runs). Only an UPDATE that sets pgshift's new columns and none of
+// the old ones they pair with is the new version's.
+Direction direction_of_table_write(const DualWriteEntry *entry, const TriggerData *data)
+{
+	if (!TRIGGER_FIRED_BY_UPDATE(data->tg_event) || data->tg_updatedcols == nullptr)
+		return Direction::up;
+	if (sets_a_target_of(entry, data->tg_updatedcols, Direction::up) &&
+	    !sets_a_target_of(entry, data->tg_updatedcols, Direction::down))
+		return Direction::down;
 	return Direction::up;
 }
 
-Direction write_direction(DualWriteEntry *entry, Relation rel)
+Direction write_direction(DualWriteEntry *entry, const TriggerData *data)
 {
-	WriteOrigin origin = write_origin_of(rel);
+	WriteOrigin origin = write_origin_of(data->tg_relation);
 	if (origin.backfill)
 		return Direction::up;
 	refresh_version_namespaces(entry);
@@ -61,7 +73,7 @@ Direction write_direction(DualWriteEntry *entry, Relation rel)
 		if (origin.view_namespace == entry->old_version_oid)
 			return Direction::up;
 	}
-	return direction_from_search_path(entry);
+	return direction_of_table_write(entry, data);
 }
 
 HeapTuple apply_assignments(DualWriteEntry *entry, Relation rel, HeapTuple tuple, Direction direction)
@@ -141,7 +153,7 @@ extern "C" Datum pgshift_dual_write(PG_FUNCTION_ARGS)
 
 	HeapTuple tuple = TRIGGER_FIRED_BY_UPDATE(data->tg_event) ? data->tg_newtuple : data->tg_trigtuple;
 	DualWriteEntry *entry = dual_write_entry(data->tg_trigger, data->tg_relation);
-	Direction direction = write_direction(entry, data->tg_relation);
+	Direction direction = write_direction(entry, data);
 	compile_direction(entry, data->tg_relation, direction);
 	return PointerGetDatum(apply_assignments(entry, data->tg_relation, tuple, direction));
 }
