@@ -95,6 +95,7 @@ run_suite "pg_regress and isolation tests (make installcheck)" regression_tests
 run_suite "CLI tests" bash test/cli/run.sh
 run_suite "bad input through the CLI" bash test/bad_input/run.sh
 run_suite "through PgBouncer (transaction pooling)" bash test/pgbouncer/run.sh
+run_suite "randomized stress through both versions" bash test/stress/run.sh
 run_suite "pgroll examples, schema public" conformance public
 run_suite "pgroll examples, schema non_public" conformance non_public
 run_suite "migrate the examples twice" migrate_examples_twice

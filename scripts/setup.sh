@@ -7,6 +7,8 @@ packages=(postgresql-15 postgresql-server-dev-15 libpq-dev libcli11-dev libyaml-
           nlohmann-json3-dev libgtest-dev cmake g++ make python3 pgbouncer)
 missing=()
 for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+# The stress test's clients are Node.js (node-postgres); machines of this kind have Node, else Debian's.
+command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || missing+=(nodejs npm)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "setup: installing ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
