@@ -13,6 +13,22 @@
 --     rollback takes the job lock, so that no index the worker builds outlives it.
 --   * Schema names are looked up by name, not through ::regnamespace (which needs quoting).
 
+-- A backfill that 0.1.0 started runs with its version schema open already (0.1.0 opened it at
+-- start): until it is done, new-version writes can destroy old values it has not copied. Finish it
+-- under 0.1.0's rules first.
+DO $upgrade$
+DECLARE
+    j record;
+BEGIN
+    SELECT m.schema, m.name INTO j FROM pgshift.jobs jb JOIN pgshift.migrations m ON m.schema = jb.schema AND m.name = jb.migration
+     WHERE NOT m.done AND jb.state <> 'done' LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION 'migration "%" of schema "%" has jobs that are not done: pgshift cannot be updated in the middle of them', j.name, j.schema
+            USING ERRCODE = '55000',
+                  HINT = format('Wait for them (CALL pgshift.wait_for_jobs(%L)), or complete or roll the migration back; then run ALTER EXTENSION pgshift UPDATE again.', j.schema);
+    END IF;
+END $upgrade$;
+
 -- Jobs: publishing a version schema is a job too.
 ALTER TABLE pgshift.jobs DROP CONSTRAINT jobs_kind_check;
 ALTER TABLE pgshift.jobs ADD CONSTRAINT jobs_kind_check CHECK (kind IN ('sql', 'backfill', 'publish'));
@@ -207,6 +223,11 @@ BEGIN
                                                      '{"replace": true}') LOOP
         EXECUTE stmt;
     END LOOP;
+    IF EXISTS (SELECT FROM pg_namespace n WHERE n.nspname = m.version_schema) THEN
+        RAISE EXCEPTION 'version schema "%" cannot open: a schema of that name was made outside pgshift meanwhile', m.version_schema
+            USING ERRCODE = '42P06',
+                  HINT = format('Writes through it are not taken for the new version. Drop or rename it, then SELECT pgshift.backfill_resume(%L).', m.schema);
+    END IF;
     EXECUTE format('ALTER SCHEMA %I RENAME TO %I', pending, m.version_schema);
     PERFORM pgshift._grant_like_tables(schema, m.version_schema);
     RETURN true;
@@ -353,8 +374,12 @@ BEGIN
         RAISE EXCEPTION 'a migration of schema "%" is already in progress: "%"', schema, active
             USING ERRCODE = '55000', HINT = 'Complete or roll it back first.';
     END IF;
+    -- The triggers know the new version by its pending name while it is not open (the planner puts
+    -- it in their configuration when there is a backfill).
     planned := pgshift.plan_start(schema, migration, pgshift.read_schema(schema),
-                                    jsonb_build_object('previous_version', pgshift.latest_version(schema)));
+                                    jsonb_build_object('previous_version', pgshift.latest_version(schema),
+                                                       'pending_version', pgshift._pending_name(
+                                                           schema || '_' || coalesce(migration->>'version_schema', migration->>'name'))));
     IF EXISTS (SELECT FROM pgshift.migrations m WHERE m.schema = start.schema AND m.name = planned->>'name') THEN
         RAISE EXCEPTION 'migration "%" was already applied to schema "%" with different content', planned->>'name', schema
             USING ERRCODE = '42710', HINT = 'Give the changed migration a new name.';
@@ -586,8 +611,45 @@ COMMENT ON FUNCTION pgshift.rollback(name) IS
 -- The views of version schemas made by 0.1.0 lack the condition that loads pgshift's library when a
 -- write through them is planned (and the check option that makes an INSERT plan it). An extension
 -- script may not replace objects it does not own, so start, complete and rollback bring them up to
--- date for their schema (refresh_version_views below); until then, a write through such a view in a
--- session that has not loaded the library yet goes by search_path, as in 0.1.0.
+-- date for their schema (refresh_version_views below); until then, a session's first write through
+-- such a view, if it is what loads the library, goes by search_path, as in 0.1.0.
+CREATE FUNCTION pgshift._view_columns(view_oid oid) RETURNS TABLE (view_column name, table_oid oid, table_column name)
+    AS 'MODULE_PATHNAME', 'pgshift_view_columns' LANGUAGE C STABLE STRICT;
+COMMENT ON FUNCTION pgshift._view_columns(oid) IS
+    'pgshift internal: the table column behind each column of a view that is a plain projection of one table (no row for other views)';
+
+-- Each column of a version view without a default gets its table column's (0.1.0's views had none:
+-- UPDATE ... SET c = DEFAULT through them gave NULL). Returns how many it set.
+CREATE FUNCTION pgshift._copy_table_defaults(view_oid oid) RETURNS integer
+    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    col record;
+    view_name text := view_oid::regclass::text;
+    copied integer := 0;
+BEGIN
+    FOR col IN
+        SELECT c.view_column, c.table_oid, c.table_column, pg_get_expr(d.adbin, d.adrelid) AS table_default,
+               a.attidentity = 'd' AS identity
+          FROM pgshift._view_columns(view_oid) c
+          JOIN pg_attribute a ON a.attrelid = c.table_oid AND a.attname = c.table_column
+          LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+         WHERE a.attgenerated = ''
+           AND NOT EXISTS (SELECT FROM pg_attribute va JOIN pg_attrdef vd ON vd.adrelid = va.attrelid AND vd.adnum = va.attnum
+                            WHERE va.attrelid = view_oid AND va.attname = c.view_column)
+    LOOP
+        IF col.table_default IS NOT NULL THEN
+            EXECUTE format('ALTER VIEW %s ALTER COLUMN %I SET DEFAULT %s', view_name, col.view_column, col.table_default);
+            copied := copied + 1;
+        ELSIF col.identity THEN
+            PERFORM pgshift._view_identity_default(view_name, col.view_column, col.table_oid::regclass::text, col.table_column);
+            copied := copied + 1;
+        END IF;
+    END LOOP;
+    RETURN copied;
+END $$;
+COMMENT ON FUNCTION pgshift._copy_table_defaults(oid) IS
+    'pgshift internal: gives the columns of a version view the defaults of their table columns';
+
 CREATE FUNCTION pgshift.refresh_version_views(schema name) RETURNS integer
     LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp SET pgshift.internal = on AS $$
 DECLARE
@@ -601,57 +663,47 @@ BEGIN
           JOIN pg_class c ON c.relnamespace = n.oid AND c.relkind = 'v'
          WHERE m.schema = refresh_version_views.schema
            AND pg_get_viewdef(c.oid) NOT LIKE '%pgshift._version_view_%'
+           AND EXISTS (SELECT FROM pgshift._view_columns(c.oid))   -- pgshift's kind of view, not one of the user's
     LOOP
-        EXECUTE format('CREATE OR REPLACE VIEW %I.%I WITH (security_invoker = true, check_option = local) AS %s WHERE pgshift._version_view_open()',
-                       v.version_schema, v.view_name, rtrim(pg_get_viewdef(v.view_oid), '; ' || chr(10)));
-        replaced := replaced + 1;
+        BEGIN
+            EXECUTE format('CREATE OR REPLACE VIEW %I.%I WITH (security_invoker = true, check_option = local) AS %s WHERE pgshift._version_view_open()',
+                           v.version_schema, v.view_name, rtrim(pg_get_viewdef(v.view_oid), '; ' || chr(10)));
+            PERFORM pgshift._copy_table_defaults(v.view_oid);
+            replaced := replaced + 1;
+        EXCEPTION WHEN insufficient_privilege THEN
+            -- Another role's views: they stay as they are (and writes through them as 0.1.0 did).
+            RAISE WARNING 'view %.% was made by pgshift 0.1.0 and is not brought up to date: %', v.version_schema, v.view_name, SQLERRM
+                USING HINT = format('Its owner (or a superuser) can: SELECT pgshift.refresh_version_views(%L).', schema);
+        END;
     END LOOP;
     RETURN replaced;
 END $$;
 COMMENT ON FUNCTION pgshift.refresh_version_views(name) IS
     'pgshift: gives the views of the schema''s version schemas made by pgshift 0.1.0 what this version''s views have (start, complete and rollback call it)';
 
--- Their column defaults: UPDATE ... SET c = DEFAULT through a 0.1.0 view gave NULL. Each view
--- column takes its table column's default (the overlay start stored maps the names).
+-- Their column defaults now (an extension script may alter these views, not replace them).
 DO $upgrade$
 DECLARE
-    v record;
-    col record;
-    table_oid oid;
-    table_default text;
+    v oid;
 BEGIN
-    PERFORM set_config('search_path', 'pg_catalog, pg_temp', true);
     FOR v IN
-        SELECT c.oid AS view_oid, n.nspname AS version_schema, c.relname AS view_name, m.schema, m.plan->'overlay' AS overlay
-          FROM pgshift.migrations m
+        SELECT c.oid FROM pgshift.migrations m
           JOIN pg_namespace n ON n.nspname = m.version_schema
           JOIN pg_class c ON c.relnamespace = n.oid AND c.relkind = 'v'
     LOOP
-        FOR col IN
-            SELECT va.attname AS view_column, coalesce(mapped.physical, va.attname::text) AS table_column,
-                   coalesce(o.entry->>'physical', v.view_name::text) AS table_name
-              FROM pg_attribute va
-              LEFT JOIN LATERAL (SELECT e AS entry FROM jsonb_array_elements(coalesce(v.overlay->'tables', '[]')) e
-                                  WHERE e->>'name' = v.view_name) o ON true
-              LEFT JOIN LATERAL (SELECT c->>1 AS physical FROM jsonb_array_elements(coalesce(o.entry->'columns', '[]')) c
-                                  WHERE c->>0 = va.attname) mapped ON true
-             WHERE va.attrelid = v.view_oid AND va.attnum > 0 AND NOT va.attisdropped
-               AND NOT EXISTS (SELECT FROM pg_attrdef vd WHERE vd.adrelid = v.view_oid AND vd.adnum = va.attnum)
-        LOOP
-            table_oid := to_regclass(format('%I.%I', v.schema, col.table_name));
-            CONTINUE WHEN table_oid IS NULL;
-            SELECT pg_get_expr(d.adbin, d.adrelid) INTO table_default
-              FROM pg_attribute a JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
-             WHERE a.attrelid = table_oid AND a.attname = col.table_column AND a.attgenerated = '';
-            IF table_default IS NOT NULL THEN
-                EXECUTE format('ALTER VIEW %I.%I ALTER COLUMN %I SET DEFAULT %s', v.version_schema, v.view_name,
-                               col.view_column, table_default);
-            ELSIF EXISTS (SELECT FROM pg_attribute a WHERE a.attrelid = table_oid AND a.attname = col.table_column
-                                                       AND a.attidentity = 'd') THEN
-                PERFORM pgshift._view_identity_default(format('%I.%I', v.version_schema, v.view_name), col.view_column,
-                                                       table_oid::regclass::text, col.table_column);
-            END IF;
-        END LOOP;
+        PERFORM pgshift._copy_table_defaults(v);
+    END LOOP;
+END $upgrade$;
+
+-- Until refresh_version_views has run for a schema, a session's first write through one of its 0.1.0
+-- views is decided by search_path, as 0.1.0 decided it; say so, with the call.
+DO $upgrade$
+DECLARE
+    s name;
+BEGIN
+    FOR s IN SELECT DISTINCT m.schema FROM pgshift.migrations m
+              WHERE EXISTS (SELECT FROM pg_namespace n WHERE n.nspname = m.version_schema) ORDER BY 1 LOOP
+        RAISE WARNING '%', format('the version schemas of schema %I were made by pgshift 0.1.0: SELECT pgshift.refresh_version_views(%L) brings their views up to date (start, complete and rollback also do)', s, s);
     END LOOP;
 END $upgrade$;
 
@@ -660,8 +712,8 @@ DO $upgrade$
 DECLARE
     t record;
 BEGIN
-    FOR t IN SELECT tg.tgrelid::regclass AS table_name FROM pg_trigger tg
-              WHERE tg.tgname = '_pgshift_dual_write' AND tg.tgenabled <> 'A' AND NOT tg.tgisinternal LOOP
-        EXECUTE format('ALTER TABLE %s ENABLE ALWAYS TRIGGER _pgshift_dual_write', t.table_name);
+    FOR t IN SELECT tg.tgrelid::regclass AS table_name, tg.tgname AS trigger_name FROM pg_trigger tg
+              WHERE tg.tgname IN ('_pgshift_dual_write', '~pgshift_dual_write') AND tg.tgenabled <> 'A' AND NOT tg.tgisinternal LOOP
+        EXECUTE format('ALTER TABLE %s ENABLE ALWAYS TRIGGER %I', t.table_name, t.trigger_name);
     END LOOP;
 END $upgrade$;

@@ -32,6 +32,14 @@ SELECT count(*) FILTER (WHERE _pgshift_new_size = length(body)) AS filled, count
 SELECT pgshift.rollback('bs') ->> 'status';
 ALTER TABLE bs.notes DISABLE ROW LEVEL SECURITY;
 
+-- The worker connects as the role that starts the jobs: one that cannot log in is told so at once.
+DO $$ BEGIN CREATE ROLE pgshift_nologin NOLOGIN IN ROLE pgshift_rls_owner; EXCEPTION WHEN duplicate_object THEN NULL; END $$;
+SET ROLE pgshift_nologin;
+SELECT pgshift.start('bs', $${"name": "01", "operations": [
+  {"add_column": {"table": "notes", "up": "length(body)", "column": {"name": "size", "type": "int", "nullable": true}}}]}$$);
+RESET ROLE;
+SELECT count(*) AS migrations FROM pgshift.migrations WHERE schema = 'bs';
+
 -- Partitioned tables, inheritance parents and children, tables with rules: a row trigger and a
 -- backfill cannot keep them in step, so start refuses; a partition never appears in a version.
 CREATE TABLE bs.events (id int, at date, body text) PARTITION BY RANGE (at);

@@ -37,6 +37,21 @@ RESET search_path;
 UPDATE vo_01.jobs SET priority = '9' WHERE id = 960;
 SELECT id, priority, _pgshift_new_priority FROM vo.jobs WHERE id IN (950, 960, 1001) ORDER BY id;
 
+-- A schema that someone else gives the new version's name before it opens is not the new version:
+-- a write through a view of theirs, by a client that put that name first in search_path, is no
+-- new-version write (it would have run `down` over rows the backfill has not reached).
+CREATE SCHEMA vo_02;
+CREATE VIEW vo_02.jobs WITH (security_invoker = true) AS SELECT * FROM vo.jobs;
+SET search_path TO vo_02, vo;
+UPDATE jobs SET note = 'through a look-alike' WHERE id = 970;
+RESET search_path;
+SELECT id, priority, _pgshift_new_priority, note FROM vo.jobs WHERE id = 970;
+-- ... and the version cannot open under a taken name: the worker's job says why and what to do.
+SELECT count(pgshift._backfill_batch('vo', '02', 1)) AS batches FROM generate_series(1, 20);
+SELECT pgshift._publish_version('vo', '02');
+DROP SCHEMA vo_02 CASCADE;
+UPDATE pgshift.jobs SET state = 'pending', rows_done = 0, cursor = NULL WHERE schema = 'vo' AND kind = 'backfill';
+
 -- Half the backfill, then the rest.
 SELECT sum(pgshift._backfill_batch('vo', '02', 1)) AS rows FROM generate_series(1, 5);
 SELECT pgshift._publish_version('vo', '02');   -- not before the backfill is done

@@ -71,3 +71,11 @@ ALTER ROLE :"me" IN DATABASE :"db" RESET ALL;
 SELECT count(*) FILTER (WHERE amount = (id * 3)::text AND _pgshift_new_amount = id * 300) AS right, count(*) AS rows
   FROM ws.prices;
 SELECT pgshift.complete('ws') ->> 'status';
+
+-- An expression whose value depends on session settings (a cast of text to date reads DateStyle)
+-- gets one value in the backfill and maybe another in a writer's session: start says so.
+CREATE TABLE ws.orders (id int PRIMARY KEY, placed text);
+INSERT INTO ws.orders VALUES (1, '2026-03-04');
+SELECT pgshift.start('ws', $${"name": "04", "operations": [
+  {"alter_column": {"table": "orders", "column": "placed", "type": "date", "up": "CAST(placed AS date)", "down": "CAST(placed AS text)"}}]}$$) ->> 'status';
+SELECT pgshift.rollback('ws') ->> 'status';

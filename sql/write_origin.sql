@@ -85,6 +85,34 @@ SELECT * FROM wo.disagree();
 WITH first AS (UPDATE wo_01.job SET amount = '26' WHERE id = 26 RETURNING 1)
 UPDATE wo_02.job SET amount = 2700 WHERE id = 27;
 
+-- Nor can one statement write it both through a version's view and directly.
+WITH first AS (UPDATE wo.job SET amount = '26' WHERE id = 26 RETURNING 1)
+UPDATE wo_02.job SET amount = 2700 WHERE id = 27;
+-- An UPDATE that sets pgshift's new column to what it holds (as the backfill's own statement does)
+-- changes nothing in it: it stays the old version's, and the old column keeps its value.
+UPDATE wo.job SET _pgshift_new_amount = _pgshift_new_amount, amount = amount WHERE id = 32;
+UPDATE wo.job SET _pgshift_new_amount = _pgshift_new_amount WHERE id = 33;
+SELECT id, amount, _pgshift_new_amount FROM wo.job WHERE id IN (32, 33) ORDER BY id;
+
+-- A new session's very first statement, a write through the new version: planning it loads
+-- pgshift's library, before the statement starts.
+\c
+INSERT INTO wo_02.job (id, amount) VALUES (1009, 90);
+\c
+UPDATE wo_02.job SET amount = 340 WHERE id = 34;
+\set SHOW_CONTEXT never
+SELECT o.id, o.amount AS old, n.amount AS new FROM wo_01.job o JOIN wo_02.job n USING (id) WHERE o.id IN (34, 1009) ORDER BY 1;
+
+-- The table's own BEFORE triggers run before pgshift's (whose name sorts after theirs): what they
+-- do to a row reaches both versions.
+CREATE FUNCTION wo.round_up() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN NEW.amount := (ceil(NEW.amount::numeric / 5) * 5)::int::text; RETURN NEW; END $$;
+CREATE TRIGGER round_amount BEFORE INSERT OR UPDATE ON wo.job FOR EACH ROW EXECUTE FUNCTION wo.round_up();
+UPDATE wo_01.job SET amount = '37' WHERE id = 35;
+SELECT o.amount AS old, n.amount AS new FROM wo_01.job o JOIN wo_02.job n USING (id) WHERE o.id = 35;
+SELECT tgname FROM pg_trigger WHERE tgrelid = 'wo.job'::regclass ORDER BY tgname COLLATE "C";
+DROP TRIGGER round_amount ON wo.job;
+
 -- Defaults: SET c = DEFAULT through a view gives the table column's default (in each version its own).
 UPDATE wo_02.job SET amount = DEFAULT WHERE id = 28;
 UPDATE wo_01.job SET amount = DEFAULT WHERE id = 29;

@@ -61,10 +61,19 @@ void DualWritePlan::check_supported() const
 	}
 }
 
-void DualWritePlan::emit(const std::string &schema, const std::string &new_version,
-                         const std::string &previous_version, std::vector<Statement> &start,
-                         std::vector<Statement> &drops, json &jobs) const
+bool DualWritePlan::has_backfill() const
 {
+	for (const auto &table : tables_)
+		if (!table.touch_column.empty())
+			return true;
+	return false;
+}
+
+void DualWritePlan::emit(const std::string &schema, const std::string &new_version,
+                         const std::string &previous_version, const std::string &pending_version,
+                         std::vector<Statement> &start, std::vector<Statement> &drops, json &jobs) const
+{
+	const bool opens_later = has_backfill() && !pending_version.empty();
 	for (const auto &table : tables_) {
 		std::string qualified = quote_qualified(schema, table.physical);
 		if (!table.assignments.empty()) {
@@ -74,6 +83,7 @@ void DualWritePlan::emit(const std::string &schema, const std::string &new_versi
 				                           {"expression", a.expression}, {"columns", a.columns}});
 			json config{{"schema", schema}, {"new_version", new_version},
 			            {"old_version", previous_version.empty() ? json() : json(previous_version)},
+			            {"pending_version", opens_later ? json(pending_version) : json()},
 			            {"assignments", assignments}};
 			start.push_back("CREATE TRIGGER " + quote_ident(dual_write_trigger_name) + " BEFORE INSERT OR UPDATE ON " +
 			                qualified + " FOR EACH ROW EXECUTE FUNCTION pgshift.dual_write(" +

@@ -31,10 +31,16 @@ public:
 	// tables, inheritance parents and children, tables with rules.
 	void check_supported() const;
 
+	// Whether some table of the plan is backfilled (then its version opens only when that is done).
+	bool has_backfill() const;
+
 	// Appends CREATE TRIGGER statements to `start`, the trigger drops to `drops` (complete and rollback
-	// run them first), and the backfill jobs to `jobs`.
+	// run them first), and the backfill jobs to `jobs`. `pending_version` is the name the new version
+	// has until its backfill is done (see has_backfill), which the triggers then know it by: a schema
+	// that someone else gives the new version's name meanwhile is not the new version.
 	void emit(const std::string &schema, const std::string &new_version, const std::string &previous_version,
-	          std::vector<Statement> &start, std::vector<Statement> &drops, json &jobs) const;
+	          const std::string &pending_version, std::vector<Statement> &start, std::vector<Statement> &drops,
+	          json &jobs) const;
 
 private:
 	struct Table {
@@ -47,8 +53,11 @@ private:
 	Table &table(const VirtualTable &table);
 };
 
-// The trigger pgshift creates on each table with an active migration.
-inline constexpr const char *dual_write_trigger_name = "_pgshift_dual_write";
+// The trigger pgshift creates on each table with an active migration. BEFORE triggers fire in the
+// order of their names (bytewise): this one sorts after every ASCII name, so that what the table's
+// own BEFORE triggers do to the row (normalizing an email, stamping a time) reaches both versions.
+// pgshift 0.1.0 called it _pgshift_dual_write, which sorts before lowercase names.
+inline constexpr const char *dual_write_trigger_name = "~pgshift_dual_write";
 
 // One backfill batch of `table` ($1 cursor text[], $2 batch size) returning (rows, next cursor):
 // keyset over the primary key or a unique NOT NULL column when there is one, else block ranges of

@@ -85,9 +85,11 @@ json plan_start(const std::string &schema, const json &migration, const json &ca
 	VirtualSchema virt = VirtualSchema::from_catalog(catalog);
 	const VirtualSchema before = virt;
 	DualWritePlan dual_writes;
-	std::string previous_version;
+	std::string previous_version, pending_version;
 	if (context.contains("previous_version") && context["previous_version"].is_string())
 		previous_version = context["previous_version"].get<std::string>();
+	if (context.contains("pending_version") && context["pending_version"].is_string())
+		pending_version = context["pending_version"].get<std::string>();
 	PlanningContext planning{schema, virt, parser, version_schema, previous_version, before, dual_writes};
 	json start = json::array(), complete = json::array(), complete_last = json::array(), table_renames = json::array(),
 	     jobs = json::array();
@@ -130,7 +132,7 @@ json plan_start(const std::string &schema, const json &migration, const json &ca
 	dual_writes.check_supported();
 	// Triggers go in after every operation's DDL, and out before anything else at complete or rollback.
 	std::vector<Statement> create_triggers, drop_triggers;
-	dual_writes.emit(schema, version_schema, previous_version, create_triggers, drop_triggers, jobs);
+	dual_writes.emit(schema, version_schema, previous_version, pending_version, create_triggers, drop_triggers, jobs);
 	append_steps(start, create_triggers, "dual-write triggers");
 	json rollback = json::array(), contract = json::array();
 	append_steps(rollback, drop_triggers, "dual-write triggers", gone_already);

@@ -74,10 +74,18 @@ BackfillBatch run_backfill_batch(const char *schema, const char *migration, int3
 	Oid batch_types[2] = {TEXTARRAYOID, INT4OID};
 	Datum batch_args[2] = {cursor, Int32GetDatum(batch_size)};
 	char batch_nulls[2] = {cursor_null ? 'n' : ' ', ' '};
-	// The batch's statement (and no statement it runs) is the backfill: see write_origin.hpp.
+	// The batch's statement (and no statement it runs) is the backfill: see write_origin.hpp. The
+	// mark must not outlive it, even when it fails (the next statement would be taken for a batch).
 	expect_backfill_statement();
-	SPI_execute_with_args(statement, 2, batch_types, batch_args, batch_nulls, false, 1);
-	forget_backfill_statement();
+	PG_TRY();
+	{
+		SPI_execute_with_args(statement, 2, batch_types, batch_args, batch_nulls, false, 1);
+	}
+	PG_FINALLY();
+	{
+		forget_backfill_statement();
+	}
+	PG_END_TRY();
 	int64 rows = 0;
 	Datum next_cursor = (Datum) 0;
 	bool next_null = true;
@@ -119,6 +127,7 @@ extern "C" Datum pgshift_backfill_batch(PG_FUNCTION_ARGS)
 	const char *migration = text_to_cstring(PG_GETARG_TEXT_PP(1));
 	int32 step = PG_GETARG_INT32(2);
 	int nest_level = NewGUCNestLevel();
+	apply_worker_settings(true);   // the worker's own: its cursor must read back the same in the worker
 	BackfillBatch batch = run_backfill_batch(schema, migration, step, true);
 	AtEOXact_GUC(true, nest_level);
 	if (!batch.ran)

@@ -2,6 +2,7 @@
 #include "pg/column_expression.hpp"
 
 extern "C" {
+#include "catalog/pg_proc.h"
 #include "catalog/pg_type.h"
 #include "executor/executor.h"
 #include "nodes/makefuncs.h"
@@ -76,6 +77,22 @@ Node *parse_one_expression(const char *expression, const char *what)
 		ereport(ERROR, (errcode(ERRCODE_SYNTAX_ERROR), errmsg("%s must be a single expression", what),
 		                errdetail("Got: %s", expression)));
 	return unwrap_trivial_select(castNode(ResTarget, linitial(select->targetList))->val);
+}
+
+bool is_stable_function(Oid function, void *)
+{
+	return func_volatile(function) == PROVOLATILE_STABLE;
+}
+
+bool contains_stable_function(Node *node, void *context)
+{
+	if (node == nullptr)
+		return false;
+	if (check_functions_in_node(node, is_stable_function, context))
+		return true;
+	// PostgreSQL 15 declares the walker as `bool (*)()`; casting through `void (*)()` says we mean it.
+	auto walker = reinterpret_cast<bool (*)()>(reinterpret_cast<void (*)()>(contains_stable_function));
+	return expression_tree_walker(node, walker, context);
 }
 
 }  // namespace
@@ -220,6 +237,7 @@ CompiledColumnExpression compile(Relation rel, const char *expression, JsonbCont
 	CompiledColumnExpression compiled{};
 	compiled.target = target;
 	compiled.state = ExecInitExpr(planned, nullptr);
+	compiled.depends_on_settings = contains_stable_function(reinterpret_cast<Node *>(planned), nullptr);
 	return compiled;
 }
 

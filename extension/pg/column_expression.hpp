@@ -22,6 +22,10 @@ struct CompiledColumnExpression {
 	const char *search_path;   // the query runs (and is planned again) with the managed schema
 	int16 result_length;  // of the target's type, to copy the query's result out of SPI
 	bool result_by_value;
+	// It calls a stable function (a cast to date or timestamptz, now(), ...): its value may depend on
+	// the session's settings, so the backfill (with the worker's settings) and each writer (with its
+	// own) may compute different values.
+	bool depends_on_settings;
 };
 
 // The expression's value for the row in `slot` (in the econtext's per-tuple memory).

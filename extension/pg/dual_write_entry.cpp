@@ -127,6 +127,7 @@ DualWriteEntry *new_dual_write_entry(Trigger *trigger, Relation rel, MemoryConte
 	entry->schema = json_string(&config->root, "schema");
 	entry->new_version = json_string(&config->root, "new_version");
 	entry->old_version = json_string(&config->root, "old_version");
+	entry->pending_version = json_string(&config->root, "pending_version");
 	JsonbContainer *assignments = json_container(&config->root, "assignments");
 	if (entry->schema == nullptr || entry->new_version == nullptr || assignments == nullptr)
 		bad_configuration("schema, new_version and assignments are required");
@@ -206,7 +207,8 @@ void refresh_version_namespaces(DualWriteEntry *entry)
 {
 	if (entry->namespaces_generation == namespaces_generation)
 		return;
-	entry->new_version_oid = get_namespace_oid(entry->new_version, true);
+	Oid pending = entry->pending_version != nullptr ? get_namespace_oid(entry->pending_version, true) : InvalidOid;
+	entry->new_version_oid = OidIsValid(pending) ? pending : get_namespace_oid(entry->new_version, true);
 	entry->old_version_oid = entry->old_version != nullptr ? get_namespace_oid(entry->old_version, true) : InvalidOid;
 	entry->namespaces_generation = namespaces_generation;
 }

@@ -41,8 +41,11 @@ struct DualWriteEntry {
 	const char *schema;         // the managed schema
 	const char *new_version;
 	const char *old_version;    // NULL when there is no previous version schema
-	// The version schemas' OIDs, resolved by name (InvalidOid: no such schema, e.g. a new version not
-	// published yet); resolved again whenever any schema is created, renamed or dropped.
+	const char *pending_version;  // the new version's name until it opens; NULL: open from the start
+	// The version schemas' OIDs, resolved by name (InvalidOid: no such schema); resolved again
+	// whenever any schema is created, renamed or dropped. While the pending schema exists the new
+	// version is that schema (its views refuse every use), whatever else has the new version's
+	// name; opening renames it, which keeps its OID.
 	uint64 namespaces_generation;
 	Oid new_version_oid, old_version_oid;
 	int assignment_count;

@@ -24,6 +24,7 @@ extern "C" {
 #include "catalog/namespace.h"
 #include "executor/executor.h"
 #include "fmgr.h"
+#include "utils/datum.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
 #include "utils/resowner.h"
@@ -34,13 +35,25 @@ PG_FUNCTION_INFO_V1(pgshift_check_dual_write);
 
 namespace {
 
-// Whether the UPDATE's SET list names a column that the assignments of `direction` write.
-bool sets_a_target_of(const DualWriteEntry *entry, const Bitmapset *updated, Direction direction)
+// Whether the UPDATE's SET list names a column that the assignments of `direction` write; with
+// `changed`, only a column whose value the UPDATE changes (`SET c = c`, the backfill's, does not).
+bool sets_a_target_of(const DualWriteEntry *entry, const TriggerData *data, Direction direction, bool changed)
 {
+	TupleDesc descriptor = RelationGetDescr(data->tg_relation);
 	for (int i = 0; i < entry->assignment_count; i++) {
 		const Assignment &assignment = entry->assignments[i];
-		if (assignment.direction == direction && assignment.target_attnum != InvalidAttrNumber &&
-		    bms_is_member(assignment.target_attnum - FirstLowInvalidHeapAttributeNumber, updated))
+		AttrNumber column = assignment.target_attnum;
+		if (assignment.direction != direction || column == InvalidAttrNumber ||
+		    !bms_is_member(column - FirstLowInvalidHeapAttributeNumber, data->tg_updatedcols))
+			continue;
+		if (!changed)
+			return true;
+		bool old_null, new_null;
+		Datum old_value = heap_getattr(data->tg_trigtuple, column, descriptor, &old_null);
+		Datum new_value = heap_getattr(data->tg_newtuple, column, descriptor, &new_null);
+		Form_pg_attribute attribute = TupleDescAttr(descriptor, column - 1);
+		if (old_null != new_null ||
+		    (!old_null && !datumIsEqual(old_value, new_value, attribute->attbyval, attribute->attlen)))
 			return true;
 	}
 	return false;
@@ -49,14 +62,13 @@ bool sets_a_target_of(const DualWriteEntry *entry, const Bitmapset *updated, Dir
 // A write to the table itself writes the old version's columns (clients know no other), so `up`
 // keeps them and fills the new ones, whatever search_path says: `down` would replace what the
 // client wrote with what the new columns held (and search_path can change under a statement: a
-// version that opens while it runs). Only an UPDATE that sets pgshift's new columns and none of
-// the old ones they pair with is the new version's.
+// version that opens while it runs). Only an UPDATE that changes pgshift's new columns and sets
+// none of the old ones they pair with is the new version's.
 Direction direction_of_table_write(const DualWriteEntry *entry, const TriggerData *data)
 {
 	if (!TRIGGER_FIRED_BY_UPDATE(data->tg_event) || data->tg_updatedcols == nullptr)
 		return Direction::up;
-	if (sets_a_target_of(entry, data->tg_updatedcols, Direction::up) &&
-	    !sets_a_target_of(entry, data->tg_updatedcols, Direction::down))
+	if (sets_a_target_of(entry, data, Direction::up, true) && !sets_a_target_of(entry, data, Direction::down, false))
 		return Direction::down;
 	return Direction::up;
 }
@@ -130,6 +142,26 @@ void check_down_direction(DualWriteEntry *entry, Relation rel)
 	PG_END_TRY();
 }
 
+// An expression whose value depends on session settings computes one value in the backfill and
+// maybe another in a writer's session: say so at start.
+void warn_of_settings_dependence(const DualWriteEntry *entry, Relation rel)
+{
+	for (int i = 0; i < entry->assignment_count; i++) {
+		const Assignment &assignment = entry->assignments[i];
+		int index = assignment.direction == Direction::up ? 0 : 1;
+		if (!entry->compiled[index] || !assignment.compiled.depends_on_settings)
+			continue;
+		ereport(WARNING,
+		        (errmsg("%s expression \"%s\" of table \"%s\" calls a stable function: its value may depend on session "
+		                "settings", index == 0 ? "up" : "down", assignment.expression, RelationGetRelationName(rel)),
+		         index == 0 ? errdetail("The backfill computes it with pgshift's worker settings (DateStyle ISO, MDY; "
+		                                "TimeZone UTC; IntervalStyle postgres; extra_float_digits 3), each write with its "
+		                                "own session's.")
+		                    : errdetail("Each write through the new version computes it with its own session's settings."),
+		         errhint("Write it so that it does not depend on them (to_date(x, 'DD/MM/YYYY'), AT TIME ZONE 'UTC', ...).")));
+	}
+}
+
 }  // namespace
 
 // Registered from _PG_init: compiled triggers follow their table's definition, and a row's
@@ -168,11 +200,12 @@ extern "C" Datum pgshift_check_dual_write(PG_FUNCTION_ARGS)
 	bool found = false;
 	for (int i = 0; triggers != nullptr && i < triggers->numtriggers; i++) {
 		Trigger *trigger = &triggers->triggers[i];
-		if (strcmp(trigger->tgname, "_pgshift_dual_write") != 0)
+		if (strcmp(trigger->tgname, "~pgshift_dual_write") != 0 && strcmp(trigger->tgname, "_pgshift_dual_write") != 0)
 			continue;
 		DualWriteEntry *entry = new_dual_write_entry(trigger, rel, CurrentMemoryContext);
 		compile_direction(entry, rel, Direction::up);
 		check_down_direction(entry, rel);
+		warn_of_settings_dependence(entry, rel);
 		free_dual_write_entry(entry);
 		found = true;
 	}

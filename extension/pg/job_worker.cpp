@@ -41,7 +41,10 @@ extern "C" {
 #include "utils/memutils.h"
 #include "utils/portal.h"
 #include "utils/snapmgr.h"
+#include "utils/syscache.h"
 #include "utils/timestamp.h"
+#include "access/htup_details.h"
+#include "catalog/pg_authid.h"
 #include "catalog/pg_collation.h"
 #include "catalog/pg_type.h"
 
@@ -421,8 +424,27 @@ extern "C" void pgshift_job_worker_main(Datum)
 	proc_exit(0);
 }
 
+// The worker connects as the role that launches it, which PostgreSQL lets connect only if it may
+// log in: say so now, rather than have every launch die on connecting.
+static void require_login_role(const char *schema)
+{
+	HeapTuple role = SearchSysCache1(AUTHOID, ObjectIdGetDatum(GetUserId()));
+	if (!HeapTupleIsValid(role))
+		elog(ERROR, "role %u does not exist", GetUserId());
+	bool can_login = reinterpret_cast<Form_pg_authid>(GETSTRUCT(role))->rolcanlogin;
+	ReleaseSysCache(role);
+	if (!can_login)
+		ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+		                errmsg("the jobs of schema \"%s\" would run as role \"%s\", which cannot log in", schema,
+		                       GetUserNameFromId(GetUserId(), false)),
+		                errdetail("pgshift's background worker runs as the role that starts (or resumes) the jobs."),
+		                errhint("Do it as a role that can log in and has the tables' privileges, or ALTER ROLE %s LOGIN.",
+		                        quote_identifier(GetUserNameFromId(GetUserId(), false)))));
+}
+
 extern "C" Datum pgshift_launch_worker(PG_FUNCTION_ARGS)
 {
+	require_login_role(NameStr(*PG_GETARG_NAME(0)));
 	BackgroundWorker worker;
 	memset(&worker, 0, sizeof(worker));
 	WorkerArguments arguments;

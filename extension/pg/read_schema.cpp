@@ -187,7 +187,9 @@ static void emit_hierarchy(JsonbBuilder *b, Relation rel)
 		jb_string_field(b, "partitionOf", get_rel_name(get_partition_parent(relid, true)));
 	else if (has_superclass(relid))
 		jb_bool_field(b, "inheritsFrom", true);
-	if (rel->rd_rel->relkind == RELKIND_RELATION && rel->rd_rel->relhassubclass)
+	// relhassubclass may stay set after the last child went: ask pg_inherits.
+	if (rel->rd_rel->relkind == RELKIND_RELATION && rel->rd_rel->relhassubclass &&
+	    find_inheritance_children(relid, NoLock) != NIL)
 		jb_bool_field(b, "inheritedBy", true);
 	// Rules rewrite the backfill's own UPDATE (an INSTEAD rule would make it do nothing).
 	if (rel->rd_rel->relhasrules)

@@ -72,11 +72,11 @@ const Setting batch_settings[] = {
 
 }  // namespace
 
-void apply_worker_settings(void)
+void apply_worker_settings(bool local)
 {
 	for (const Setting &setting : session_settings)
-		(void) set_config_option(setting.name, setting.value, PGC_SUSET, PGC_S_SESSION, GUC_ACTION_SET, true, ERROR,
-		                         false);
+		(void) set_config_option(setting.name, setting.value, PGC_SUSET, PGC_S_SESSION,
+		                         local ? GUC_ACTION_LOCAL : GUC_ACTION_SET, true, ERROR, false);
 }
 
 void apply_batch_settings(void)

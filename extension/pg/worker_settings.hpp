@@ -5,8 +5,9 @@
 // rows. So the worker sets its own, whatever those defaults are.
 #pragma once
 
-// For the worker's whole session (right after it has connected).
-void apply_worker_settings(void);
+// For the worker's whole session (right after it has connected); `local`: for the current
+// transaction (or GUC nest level) only, as pgshift._backfill_batch runs a batch in a client session.
+void apply_worker_settings(bool local = false);
 
 // For one backfill batch's transaction (they end with it).
 void apply_batch_settings(void);

@@ -21,9 +21,12 @@ extern "C" {
 #include "nodes/plannodes.h"
 #include "parser/parsetree.h"
 #include "rewrite/rewriteHandler.h"
+#include "tcop/pquery.h"
 #include "tcop/utility.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
+#include "utils/portal.h"
+#include "utils/portal.h"
 #include "utils/rel.h"
 }
 
@@ -46,10 +49,17 @@ struct WritingStatement {
 
 WritingStatement *innermost = nullptr;
 bool backfill_expected = false;
+// Set while the transaction in which the library was loaded runs: a statement of it may have
+// started before the hook was installed.
+bool statements_before_load = false;
 ExecutorStart_hook_type previous_executor_start = nullptr;
 ProcessUtility_hook_type previous_process_utility = nullptr;
 
-constexpr const char *dual_write_trigger_name = "_pgshift_dual_write";
+// The dual-write trigger's names (core/dual_write_plan.hpp): this version's and 0.1.0's.
+bool is_dual_write_trigger(const char *name)
+{
+	return strcmp(name, "~pgshift_dual_write") == 0 || strcmp(name, "_pgshift_dual_write") == 0;
+}
 
 void leave_stack(void *arg)
 {
@@ -140,7 +150,7 @@ void keep_only_pgshift_triggers(EState *estate)
 		kept->triggers = static_cast<Trigger *>(palloc0(sizeof(Trigger) * all->numtriggers));
 		for (int i = 0; i < all->numtriggers; i++) {
 			const Trigger &trigger = all->triggers[i];
-			if (!trigger.tgisinternal && strcmp(trigger.tgname, dual_write_trigger_name) != 0)
+			if (!trigger.tgisinternal && !is_dual_write_trigger(trigger.tgname))
 				continue;
 			kept->triggers[kept->numtriggers++] = trigger;
 			note_trigger(kept, trigger);
@@ -242,6 +252,7 @@ void forget_statements_at_transaction_end(XactEvent event, void *)
 	    event == XACT_EVENT_PARALLEL_COMMIT || event == XACT_EVENT_PARALLEL_ABORT) {
 		innermost = nullptr;
 		backfill_expected = false;
+		statements_before_load = false;
 	}
 }
 
@@ -267,6 +278,54 @@ Oid written_relation(const WritingStatement *statement, Relation rel)
 	return relation;
 }
 
+[[noreturn]] void refuse_two_versions(Relation rel, const char *how)
+{
+	ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+	                errmsg("one statement writes table \"%s\" as two versions at once, %s", RelationGetRelationName(rel), how),
+	                errhint("pgshift cannot tell which version such a write belongs to: split it into one statement "
+	                        "per version.")));
+	pg_unreachable();
+}
+
+// A statement that started before this backend loaded the library, so the hook did not see it: a
+// session's first statement that touches pgshift, writing through a view made by pgshift 0.1.0
+// (those have no condition that loads the library when the write is planned) or to the table
+// itself. The portal the client runs holds its plan; a statement run by a function inside it is
+// not there, and counts as a write to the table.
+Oid view_of_running_portal(Relation rel)
+{
+	if (ActivePortal == nullptr)
+		return InvalidOid;
+	Oid relation = RelationGetRelid(rel);
+	Oid found = InvalidOid;
+	ListCell *statement_cell;
+	foreach (statement_cell, ActivePortal->stmts) {
+		auto *plan = static_cast<PlannedStmt *>(lfirst(statement_cell));
+		if (!IsA(plan, PlannedStmt) || plan->commandType == CMD_UTILITY)
+			continue;
+		ListCell *cell;
+		foreach (cell, plan->rtable) {
+			auto *entry = static_cast<RangeTblEntry *>(lfirst(cell));
+			if (!is_written_view(entry) || relation_behind_view(entry->relid) != relation)
+				continue;
+			Oid view_namespace = get_rel_namespace(entry->relid);
+			if (OidIsValid(found) && found != view_namespace)
+				refuse_two_versions(rel, psprintf("through the views of schemas \"%s\" and \"%s\"",
+				                                  get_namespace_name(found), get_namespace_name(view_namespace)));
+			found = view_namespace;
+		}
+	}
+	return found;
+}
+
+int times_written(const WritingStatement *statement, Oid relation)
+{
+	int times = 0;
+	for (int i = 0; i < statement->table_count; i++)
+		times += statement->tables[i] == relation ? 1 : 0;
+	return times;
+}
+
 }  // namespace
 
 void register_write_origin_hooks(void)
@@ -276,31 +335,39 @@ void register_write_origin_hooks(void)
 	previous_process_utility = ProcessUtility_hook;
 	ProcessUtility_hook = pgshift_process_utility;
 	RegisterXactCallback(forget_statements_at_transaction_end, nullptr);
+	statements_before_load = IsTransactionState();
 }
 
 WriteOrigin write_origin_of(Relation rel)
 {
 	WriteOrigin origin{false, InvalidOid};
 	const WritingStatement *statement = innermost;
-	if (statement == nullptr)
+	if (statement == nullptr) {
+		if (statements_before_load)
+			origin.view_namespace = view_of_running_portal(rel);
 		return origin;
+	}
 	Oid relation = written_relation(statement, rel);
 	if (!writes_relation(statement, relation))
 		return origin;   // not the statement firing this trigger (a COPY, or a write outside the executor)
 	origin.backfill = statement->backfill;
+	int views_over_it = 0;
 	for (int i = 0; i < statement->view_count; i++) {
 		const TargetView &view = statement->views[i];
 		if (view.table != relation)
 			continue;
+		views_over_it++;
 		if (OidIsValid(origin.view_namespace) && origin.view_namespace != view.view_namespace)
-			ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-			                errmsg("one statement writes table \"%s\" through the views of two schemas, \"%s\" and \"%s\"",
-			                       RelationGetRelationName(rel), get_namespace_name(origin.view_namespace),
-			                       get_namespace_name(view.view_namespace)),
-			                errhint("pgshift cannot tell which version such a write belongs to: split it into one "
-			                        "statement per version.")));
+			refuse_two_versions(rel, psprintf("through the views of schemas \"%s\" and \"%s\"",
+			                                  get_namespace_name(origin.view_namespace),
+			                                  get_namespace_name(view.view_namespace)));
 		origin.view_namespace = view.view_namespace;
 	}
+	// Each write through a view is a result relation of the table; one more is a write of the table
+	// itself (the old version's) in the same statement.
+	if (views_over_it > 0 && times_written(statement, relation) > views_over_it)
+		refuse_two_versions(rel, psprintf("through the view of schema \"%s\" and directly",
+		                                  get_namespace_name(origin.view_namespace)));
 	return origin;
 }
 

@@ -25,8 +25,9 @@ struct WriteOrigin
 	Oid view_namespace;     // the schema of the view it writes through; InvalidOid: the table itself
 };
 
-// Raises an error when one statement writes `rel` through views of two schemas at once (a
-// data-modifying WITH through both versions): no direction would be right for both.
+// Raises an error when one statement writes `rel` as two versions at once (a data-modifying WITH
+// through both versions' views, or through a view and the table itself): no direction would be
+// right for both.
 WriteOrigin write_origin_of(Relation rel);
 
 // The worker marks the statement it runs next as its backfill batch: that statement fires no

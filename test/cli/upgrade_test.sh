@@ -11,49 +11,73 @@ sql "CREATE EXTENSION pgshift VERSION '0.1.0'" >/dev/null
 assert_exit "this CLI refuses a 0.1.0 database" 1 "$PGSHIFT" status
 assert_contains "and names the update to run" "$ERR" "ALTER EXTENSION pgshift UPDATE TO '$VERSION'"
 
-# History made with 0.1.0's functions: one migration done, one in progress with its backfill done.
-failed=$(sql "SELECT pgshift.start('public', '{\"name\": \"01_items\", \"operations\": [{\"create_table\": {\"name\": \"items\",
+# History made with 0.1.0's functions: 01 creates items, 02 (done) turns price into an integer,
+# 03 (in progress, its backfill slowed down) makes note a varchar.
+failed=$({ sql "SELECT pgshift.start('public', '{\"name\": \"01_items\", \"operations\": [{\"create_table\": {\"name\": \"items\",
                \"columns\": [{\"name\": \"id\", \"type\": \"serial\", \"pk\": true}, {\"name\": \"price\", \"type\": \"text\", \"default\": \"''1''\"},
                              {\"name\": \"note\", \"type\": \"text\", \"nullable\": true}]}}]}');
               SELECT pgshift.complete('public');
               INSERT INTO items (price, note) SELECT g::text, 'n' || g FROM generate_series(1, 500) g;
               SELECT pgshift.start('public', '{\"name\": \"02_price_int\", \"operations\": [{\"alter_column\": {\"table\": \"items\",
-               \"column\": \"price\", \"type\": \"integer\", \"up\": \"CAST(price AS integer)\", \"down\": \"CAST(price AS text)\"}}]}');" 2>&1 | grep -i error)
-assert_eq "0.1.0 starts its migrations" "" "$failed"
+               \"column\": \"price\", \"type\": \"integer\", \"up\": \"CAST(price AS integer)\", \"down\": \"CAST(price AS text)\"}}]}')" 2>&1 | grep -i error
+        sql "CALL pgshift.wait_for_jobs('public')" 2>&1 | grep -i error
+        sql "SELECT pgshift.complete('public');
+              SELECT pgshift.start('public', '{\"name\": \"03_note\", \"operations\": [{\"alter_column\": {\"table\": \"items\",
+               \"column\": \"note\", \"type\": \"varchar(40)\", \"up\": \"note\", \"down\": \"note\"}}]}',
+               '{\"backfill_batch_size\": 10, \"backfill_batch_delay_ms\": 1000}');" 2>&1 | grep -i error; })
+assert_eq "0.1.0 runs its migrations" "" "$failed"
+
+# 0.1.0 opened 03's version at start, while its backfill runs: the update waits until it is done.
+assert_exit "ALTER EXTENSION pgshift UPDATE while a 0.1.0 backfill runs" 1 \
+  psql -X -q -v ON_ERROR_STOP=1 -c "ALTER EXTENSION pgshift UPDATE TO '$VERSION'"
+assert_contains "is refused, saying what to wait for" "$ERR" 'migration "03_note" of schema "public" has jobs that are not done'
+assert_contains "and how" "$ERR" "CALL pgshift.wait_for_jobs('public')"
+assert_eq "nothing changed" "0.1.0" "$(sql "SELECT extversion FROM pg_extension WHERE extname = 'pgshift'")"
+sql "SELECT pgshift.backfill_configure('public', 0, 0)" >/dev/null
 sql "CALL pgshift.wait_for_jobs('public')" >/dev/null
-# As 0.1.0 left them: its trigger fired for origin sessions only.
-sql "ALTER TABLE items ENABLE TRIGGER _pgshift_dual_write" >/dev/null
+# As 0.1.0 left it: its trigger fired for origin sessions only.
+sql "ALTER TABLE items ENABLE TRIGGER \"~pgshift_dual_write\"" >/dev/null
 sql "SELECT schema, name, parent, migration, version_schema, done, migration_type FROM pgshift.migrations ORDER BY seq" >"$work/history_before"
 assert_eq "0.1.0's views have no condition" "f" \
-  "$(sql "SELECT pg_get_viewdef('public_02_price_int.items'::regclass) LIKE '%_version_view_open%'")"
+  "$(sql "SELECT pg_get_viewdef('public_03_note.items'::regclass) LIKE '%_version_view_open%'")"
 
 assert_exit "ALTER EXTENSION pgshift UPDATE" 0 psql -X -q -v ON_ERROR_STOP=1 -c "ALTER EXTENSION pgshift UPDATE TO '$VERSION'"
+assert_contains "saying how to bring 0.1.0's views up to date" "$ERR" "SELECT pgshift.refresh_version_views('public')"
 assert_eq "the extension is at this version" "$VERSION" "$(sql "SELECT extversion FROM pg_extension WHERE extname = 'pgshift'")"
 sql "SELECT schema, name, parent, migration, version_schema, done, migration_type FROM pgshift.migrations ORDER BY seq" >"$work/history_after"
 assert_files_equal "the history is as it was" "$work/history_before" "$work/history_after"
 assert_eq "the migration is still in progress" "In progress" "$(json_get "$("$PGSHIFT" status)" status)"
+assert_eq "the dual-write trigger fires for every session now" "A" \
+  "$(sql "SELECT tgenabled FROM pg_trigger WHERE tgname = '~pgshift_dual_write' AND tgrelid = 'items'::regclass")"
+# The update gave 0.1.0's views their table columns' defaults, also 02's, whose columns complete renamed.
+sql "UPDATE public_02_price_int.items SET price = DEFAULT WHERE id = 3" >/dev/null
+assert_eq "DEFAULT through a view of a version 0.1.0 completed" "1" "$(sql "SELECT price FROM items WHERE id = 3")"
+
+# Before refresh_version_views, a new session's first write through a 0.1.0 view (no condition to
+# load the library when it is planned) is still the version of the view it goes through.
+sql "UPDATE public_03_note.items SET note = 'new version, named' WHERE id = 1" >/dev/null
+sql "UPDATE public_02_price_int.items SET note = 'old version, named' WHERE id = 2" >/dev/null
+assert_eq "each version's write went its way" "new version, named|old version, named" \
+  "$(sql "SELECT string_agg(n.note, '|' ORDER BY n.id) FROM public_03_note.items n JOIN public_02_price_int.items o USING (id)
+          WHERE n.id IN (1, 2) AND n.note = o.note")"
+
 # An extension script may not replace the users' views: refresh_version_views does (start, complete
 # and rollback call it, and so may an operator right after the update).
 assert_eq "refresh_version_views brings 0.1.0's views up to date" "2" "$(sql "SELECT pgshift.refresh_version_views('public')")"
 assert_eq "once" "0" "$(sql "SELECT pgshift.refresh_version_views('public')")"
-for view in public_01_items.items public_02_price_int.items; do
+for view in public_02_price_int.items public_03_note.items; do
   assert_eq "$view: the condition that tells the trigger its version" "t" \
     "$(sql "SELECT pg_get_viewdef('$view'::regclass) LIKE '%pgshift._version_view_open()%'")"
   assert_eq "$view: check option and security_invoker" "{security_invoker=true,check_option=local}" \
     "$(sql "SELECT reloptions FROM pg_class WHERE oid = '$view'::regclass")"
 done
-assert_eq "the dual-write trigger fires for every session now" "A" \
-  "$(sql "SELECT tgenabled FROM pg_trigger WHERE tgname = '_pgshift_dual_write' AND tgrelid = 'items'::regclass")"
-# Writes through each version, named, with search_path left alone; and DEFAULT through the views.
-sql "UPDATE public_02_price_int.items SET price = 4242 WHERE id = 1; UPDATE public_01_items.items SET price = '77' WHERE id = 2;
-     UPDATE public_02_price_int.items SET price = DEFAULT WHERE id = 3; INSERT INTO public_02_price_int.items (price) VALUES (DEFAULT)" >/dev/null
-assert_eq "each version's write went its way" "4242 4242|77 77|1 1" \
-  "$(sql "SELECT string_agg(o.price || ' ' || n.price, '|' ORDER BY o.id) FROM public_01_items.items o JOIN public_02_price_int.items n USING (id) WHERE o.id IN (1, 2, 3)")"
+sql "UPDATE public_03_note.items SET note = DEFAULT WHERE id = 4; INSERT INTO public_03_note.items (price) VALUES (DEFAULT)" >/dev/null
 assert_eq "an insert through the new version with DEFAULT got the sequence and the default" "1 501 1" \
-  "$(sql "SELECT count(*) || ' ' || max(id) || ' ' || min(price) FROM public_02_price_int.items WHERE id > 500")"
+  "$(sql "SELECT count(*) || ' ' || max(id) || ' ' || min(price) FROM public_03_note.items WHERE id > 500")"
 assert_exit "complete with this CLI" 0 "$PGSHIFT" complete
 assert_eq "every row right after complete" "501 0" \
-  "$(sql "SELECT count(*) || ' ' || count(*) FILTER (WHERE price IS DISTINCT FROM CASE id WHEN 1 THEN 4242 WHEN 2 THEN 77 WHEN 3 THEN 1 WHEN 501 THEN 1 ELSE id END) FROM items")"
+  "$(sql "SELECT count(*) || ' ' || count(*) FILTER (WHERE note IS DISTINCT FROM CASE id WHEN 1 THEN 'new version, named'
+          WHEN 2 THEN 'old version, named' WHEN 4 THEN NULL WHEN 501 THEN NULL ELSE 'n' || id END) FROM items")"
 
 # The updated extension's objects are those of a new install.
 extension_objects() {
