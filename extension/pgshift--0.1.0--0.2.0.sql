@@ -663,7 +663,8 @@ BEGIN
           JOIN pg_class c ON c.relnamespace = n.oid AND c.relkind = 'v'
          WHERE m.schema = refresh_version_views.schema
            AND pg_get_viewdef(c.oid) NOT LIKE '%pgshift._version_view_%'
-           AND EXISTS (SELECT FROM pgshift._view_columns(c.oid))   -- pgshift's kind of view, not one of the user's
+           -- pgshift's kind of view (a plain projection of one table, no condition), not one of the user's
+           AND EXISTS (SELECT FROM pgshift._view_columns(c.oid)) AND pg_get_viewdef(c.oid) !~* '\mwhere\M'
     LOOP
         BEGIN
             EXECUTE format('CREATE OR REPLACE VIEW %I.%I WITH (security_invoker = true, check_option = local) AS %s WHERE pgshift._version_view_open()',
