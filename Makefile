@@ -30,6 +30,11 @@ include $(PGXS)
 # Debian's PostgreSQL is built --with-llvm: PGXS also compiles each .cpp to bitcode, without PG_CXXFLAGS.
 COMPILE.cxx.bc += $(filter-out -MMD -MP,$(PG_CXXFLAGS)) $(PG_CPPFLAGS)
 
+# The core is pure C++ (docs/design.md, "Two regimes"): it is compiled without PostgreSQL's headers
+# on the include path, so that a PostgreSQL #include there fails the build.
+CORE_OBJS = $(filter extension/core/%,$(OBJS))
+$(CORE_OBJS): CPPFLAGS = -Iextension -DPGSHIFT_VERSION='"$(EXTVERSION)"'
+
 # Rebuild objects whose headers changed (dependency files written by -MMD).
 -include $(OBJS:.o=.d)
 EXTRA_CLEAN = $(OBJS:.o=.d)

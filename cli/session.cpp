@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "errors.hpp"
+#include "extension_versions.hpp"
 
 namespace pgshift::cli {
 
@@ -42,15 +43,18 @@ void require_extension(Connection &conn, const GlobalOptions &options) {
 	if (installed_schema != options.state_schema)
 		throw Failure("the pgshift extension is installed in schema \"" + installed_schema + "\", not in \"" +
 		              options.state_schema + "\" given by --pgshift-schema");
-	if (extversion != cli_version())
-		throw Failure("the pgshift extension in this database is version " + extversion + ", but this pgshift CLI is " +
-		              cli_version() + "; run ALTER EXTENSION pgshift UPDATE TO '" + cli_version() +
-		              "' or use pgshift CLI " + extversion);
-	// The SQL script and the shared library can disagree after an upgrade of one without the other.
+	if (std::optional<std::string> refusal =
+	        version_refusal("the pgshift extension in this database", extversion, cli_version()))
+		throw Failure(*refusal);
+	// The SQL script and the shared library can disagree after an upgrade of one without the other. A
+	// library serves the SQL of every version up to its own.
 	const std::string library = conn.query("SELECT " + state_function(conn, options, "version") + "()").scalar().value_or("");
-	if (library != cli_version())
-		throw Failure("the pgshift library loaded by the server is version " + library + ", but this pgshift CLI is " +
-		              cli_version() + "; install the matching build of the extension");
+	if (compare_versions(library, extversion) < 0)
+		throw Failure("the pgshift library loaded by the server is version " + library +
+		              ", older than the extension's SQL in this database (" + extversion +
+		              "); install the pgshift build of version " + extversion + " or later on the server and restart it");
+	if (std::optional<std::string> refusal = version_refusal("the pgshift library loaded by the server", library, cli_version()))
+		throw Failure(*refusal);
 }
 
 std::string state_function(Connection &conn, const GlobalOptions &options, const std::string &function) {

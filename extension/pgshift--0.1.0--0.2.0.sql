@@ -29,6 +29,16 @@ BEGIN
     END IF;
 END $upgrade$;
 
+-- Each migration runs as the role that started it: its DDL, its worker's jobs, its complete and its
+-- rollback, whoever calls them (README, "Security model"). NULL for migrations 0.1.0 recorded:
+-- the owner of their schema stands in.
+ALTER TABLE pgshift.migrations ADD COLUMN role regrole;
+COMMENT ON COLUMN pgshift.migrations.role IS 'the role that started the migration, which it runs as';
+-- A migration 0.1.0 left in progress: the role that started it made its version schema.
+UPDATE pgshift.migrations m SET role = n.nspowner::regrole
+  FROM pg_catalog.pg_namespace n
+ WHERE NOT m.done AND n.nspname = m.version_schema;
+
 -- Jobs: publishing a version schema is a job too.
 ALTER TABLE pgshift.jobs DROP CONSTRAINT jobs_kind_check;
 ALTER TABLE pgshift.jobs ADD CONSTRAINT jobs_kind_check CHECK (kind IN ('sql', 'backfill', 'publish'));
@@ -196,19 +206,21 @@ COMMENT ON FUNCTION pgshift._create_version_schema(name, name, jsonb, boolean, n
 -- version schema opens. Its views are replaced by open ones and it takes its name, in one
 -- transaction that takes no lock an application waits for. Nothing to do when the migration was
 -- rolled back meanwhile (rollback holds the migration's row while it undoes it).
-CREATE FUNCTION pgshift._publish_version(schema name, migration text) RETURNS boolean
+CREATE FUNCTION pgshift._publish_version(caller regrole, schema name, migration text) RETURNS boolean
     LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp SET client_min_messages = warning
     SET pgshift.internal = on AS $$
 DECLARE
     m pgshift.migrations;
+    acting regrole;
     pending name;
-    stmt text;
 BEGIN
+    PERFORM pgshift._authorize(caller, schema);
     SELECT * INTO m FROM pgshift.migrations ms
      WHERE ms.schema = _publish_version.schema AND ms.name = _publish_version.migration AND NOT ms.done FOR UPDATE;
     IF NOT FOUND THEN
         RETURN false;
     END IF;
+    acting := pgshift._acting_role(caller, m);
     pending := m.plan->>'pending_schema';
     IF pending IS NULL OR NOT EXISTS (SELECT FROM pg_namespace n WHERE n.nspname = pending) THEN
         RETURN false;
@@ -219,21 +231,40 @@ BEGIN
         RAISE EXCEPTION 'version schema "%" cannot open yet: the backfill of migration "%" is not done', m.version_schema, m.name
             USING ERRCODE = '55000', HINT = 'The worker opens it when the backfill is done (pgshift.backfill_progress).';
     END IF;
-    FOREACH stmt IN ARRAY pgshift.version_schema_sql(schema, pending, pgshift.read_schema(schema), m.plan->'overlay',
-                                                     '{"replace": true}') LOOP
-        EXECUTE stmt;
-    END LOOP;
-    IF EXISTS (SELECT FROM pg_namespace n WHERE n.nspname = m.version_schema) THEN
-        RAISE EXCEPTION 'version schema "%" cannot open: a schema of that name was made outside pgshift meanwhile', m.version_schema
-            USING ERRCODE = '42P06',
-                  HINT = format('Writes through it are not taken for the new version. Drop or rename it, then SELECT pgshift.backfill_resume(%L).', m.schema);
-    END IF;
-    EXECUTE format('ALTER SCHEMA %I RENAME TO %I', pending, m.version_schema);
-    PERFORM pgshift._grant_like_tables(schema, m.version_schema);
+    -- The views are the migration's role's, as those start made.
+    PERFORM pgshift._run_as(acting, 'SELECT pgshift._open_pending_schema($1, $2)', schema,
+                            jsonb_build_object('pending', pending, 'version_schema', m.version_schema,
+                                               'overlay', m.plan->'overlay'));
     RETURN true;
 END $$;
-COMMENT ON FUNCTION pgshift._publish_version(name, text) IS
-    'pgshift internal: opens the version schema of a migration whose backfills are done';
+COMMENT ON FUNCTION pgshift._publish_version(regrole, name, text) IS 'pgshift internal: publish_version, behind the gate';
+CREATE FUNCTION pgshift.publish_version(schema name, migration text) RETURNS boolean
+    AS 'MODULE_PATHNAME', 'pgshift_api_gate' LANGUAGE C;
+COMMENT ON FUNCTION pgshift.publish_version(name, text) IS
+    'pgshift: opens the version schema of a migration whose backfills are done (the worker''s last job; refused before)';
+
+-- What opening a version does, as the migration's role: open views in place of the gated ones,
+-- and the version's name.
+CREATE FUNCTION pgshift._open_pending_schema(schema name, version jsonb) RETURNS void
+    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    stmt text;
+BEGIN
+    FOREACH stmt IN ARRAY pgshift.version_schema_sql(schema, (version->>'pending')::name, pgshift.read_schema(schema),
+                                                     version->'overlay', '{"replace": true}') LOOP
+        EXECUTE stmt;
+    END LOOP;
+    IF EXISTS (SELECT FROM pg_namespace n WHERE n.nspname = version->>'version_schema') THEN
+        RAISE EXCEPTION 'version schema "%" cannot open: a schema of that name was made outside pgshift meanwhile',
+                        version->>'version_schema'
+            USING ERRCODE = '42P06',
+                  HINT = format('Writes through it are not taken for the new version. Drop or rename it, then SELECT pgshift.backfill_resume(%L).', schema);
+    END IF;
+    EXECUTE format('ALTER SCHEMA %I RENAME TO %I', version->>'pending', version->>'version_schema');
+    PERFORM pgshift._grant_like_tables(schema, (version->>'version_schema')::name);
+END $$;
+COMMENT ON FUNCTION pgshift._open_pending_schema(name, jsonb) IS
+    'pgshift internal: replaces a pending version schema''s views by open ones and gives it the version''s name';
 
 
 -- The schema's objects that a DROP can remove (tables, views, sequences, types, functions...), for
@@ -259,15 +290,15 @@ COMMENT ON FUNCTION pgshift._schema_objects(name) IS 'pgshift internal: droppabl
 
 -- Whether row-level security applies to the current role on the table: a backfill running as that
 -- role would not see every row (the worker runs with row_security off, so it would fail instead).
-CREATE FUNCTION pgshift._row_security_applies(table_oid oid) RETURNS boolean
+CREATE FUNCTION pgshift._row_security_applies(table_oid oid, who regrole) RETURNS boolean
     LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
     SELECT c.relrowsecurity
-           AND (c.relforcerowsecurity OR NOT pg_has_role(current_user, c.relowner, 'USAGE'))
-           AND NOT EXISTS (SELECT FROM pg_roles r WHERE r.rolname = current_user AND (r.rolsuper OR r.rolbypassrls))
+           AND (c.relforcerowsecurity OR NOT pg_has_role($2, c.relowner, 'USAGE'))
+           AND NOT EXISTS (SELECT FROM pg_roles r WHERE r.oid = $2 AND (r.rolsuper OR r.rolbypassrls))
       FROM pg_class c WHERE c.oid = $1
 $$;
-COMMENT ON FUNCTION pgshift._row_security_applies(oid) IS
-    'pgshift internal: whether row-level security policies apply to the current role on a table';
+COMMENT ON FUNCTION pgshift._row_security_applies(oid, regrole) IS
+    'pgshift internal: whether row-level security policies apply to a role on a table';
 
 
 -- What keeps ALTER TABLE ... DROP COLUMN from dropping a column (a view, a generated column): the
@@ -299,7 +330,7 @@ COMMENT ON FUNCTION pgshift._drop_blockers(name, oid, name, name) IS
 
 -- Refuses, before anything changes, a migration that could never complete or whose backfill could
 -- not see every row.
-CREATE FUNCTION pgshift._check_completable(schema name, planned jsonb, pending name) RETURNS void
+CREATE FUNCTION pgshift._check_completable(schema name, planned jsonb, pending name, who regrole) RETURNS void
     LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     item jsonb;
@@ -308,9 +339,9 @@ DECLARE
 BEGIN
     FOR item IN SELECT j FROM jsonb_array_elements(planned->'jobs') j WHERE j->>'kind' = 'backfill' LOOP
         table_oid := to_regclass(format('%I.%I', schema, item->>'table'));
-        IF table_oid IS NOT NULL AND pgshift._row_security_applies(table_oid) THEN
+        IF table_oid IS NOT NULL AND pgshift._row_security_applies(table_oid, who) THEN
             RAISE EXCEPTION 'table "%" has row-level security that applies to role "%": its backfill could not see every row',
-                            item->>'table', current_user
+                            item->>'table', who
                 USING ERRCODE = '42501',
                       HINT = 'Start the migration as the table''s owner (and ALTER TABLE ... NO FORCE ROW LEVEL SECURITY '
                              'while it runs), as a superuser, or as a role with BYPASSRLS.';
@@ -329,9 +360,59 @@ BEGIN
         END IF;
     END LOOP;
 END $$;
-COMMENT ON FUNCTION pgshift._check_completable(name, jsonb, name) IS
+COMMENT ON FUNCTION pgshift._check_completable(name, jsonb, name, regrole) IS
     'pgshift internal: refuses a migration whose backfill or complete could not succeed';
 
+
+-- Who may migrate a schema: superusers, and its owner and the members of its owner.
+CREATE FUNCTION pgshift._may_migrate(who regrole, schema name) RETURNS boolean
+    LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT EXISTS (SELECT FROM pg_roles r WHERE r.oid = $1 AND r.rolsuper)
+        OR EXISTS (SELECT FROM pg_namespace n WHERE n.nspname = $2 AND pg_has_role($1, n.nspowner, 'MEMBER'))
+$$;
+COMMENT ON FUNCTION pgshift._may_migrate(regrole, name) IS
+    'pgshift internal: whether a role may migrate a schema (a superuser, or a member of its owner)';
+
+CREATE FUNCTION pgshift._authorize(caller regrole, schema name) RETURNS void
+    LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    IF NOT EXISTS (SELECT FROM pg_namespace n WHERE n.nspname = schema) THEN
+        RAISE EXCEPTION 'schema "%" does not exist', schema USING ERRCODE = '3F000';
+    END IF;
+    IF NOT pgshift._may_migrate(caller, schema) THEN
+        RAISE EXCEPTION 'role "%" may not migrate schema "%"', caller, schema
+            USING ERRCODE = '42501',
+                  HINT = format('Only the schema''s owner (%s), the members of that role and superusers may.',
+                                (SELECT n.nspowner::regrole FROM pg_namespace n WHERE n.nspname = schema));
+    END IF;
+END $$;
+COMMENT ON FUNCTION pgshift._authorize(regrole, name) IS 'pgshift internal: raises unless the role may migrate the schema';
+
+-- The role a migration runs as. Acting on it (complete, rollback, the jobs) means running what it
+-- planned as that role: only the role, its members and superusers may; and the role must still be
+-- allowed to migrate the schema.
+CREATE FUNCTION pgshift._acting_role(caller regrole, m pgshift.migrations) RETURNS regrole
+    LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    acting regrole := coalesce(m.role, (SELECT n.nspowner::regrole FROM pg_namespace n WHERE n.nspname = m.schema));
+BEGIN
+    IF acting IS NULL OR NOT EXISTS (SELECT FROM pg_roles r WHERE r.oid = acting) THEN
+        RAISE EXCEPTION 'migration "%" of schema "%" was started by a role that no longer exists', m.name, m.schema
+            USING ERRCODE = '42704', HINT = 'A superuser can roll it back: SELECT pgshift.rollback(...).';
+    END IF;
+    IF NOT pg_has_role(caller, acting, 'MEMBER') THEN
+        RAISE EXCEPTION 'migration "%" of schema "%" runs as role "%", which role "%" cannot act as', m.name, m.schema, acting, caller
+            USING ERRCODE = '42501', HINT = format('Only %s, its members and superusers may act on it.', acting);
+    END IF;
+    IF NOT pgshift._may_migrate(acting, m.schema) THEN
+        RAISE EXCEPTION 'migration "%" runs as role "%", which may no longer migrate schema "%"', m.name, acting, m.schema
+            USING ERRCODE = '42501',
+                  HINT = 'What it planned runs as that role: give the role back its membership in the schema''s owner, then complete or roll it back.';
+    END IF;
+    RETURN acting;
+END $$;
+COMMENT ON FUNCTION pgshift._acting_role(regrole, pgshift.migrations) IS
+    'pgshift internal: the role a migration runs as, if the caller may act as it';
 
 -- The name a version schema has until it is published: nobody uses it by accident.
 CREATE FUNCTION pgshift._pending_name(version_schema text) RETURNS name
@@ -341,7 +422,7 @@ $$;
 COMMENT ON FUNCTION pgshift._pending_name(text) IS 'pgshift internal: the name of a version schema before it is published';
 
 
-CREATE OR REPLACE FUNCTION pgshift.start(schema name, migration jsonb, options jsonb DEFAULT '{}') RETURNS jsonb
+CREATE FUNCTION pgshift._start(caller regrole, schema name, migration jsonb, options jsonb) RETURNS jsonb
     LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp SET client_min_messages = warning
     SET pgshift.internal = on AS $$
 DECLARE
@@ -355,12 +436,13 @@ DECLARE
     -- Jobs that wait for pgshift.backfill_resume (a backfill at a quieter hour).
     paused boolean := coalesce((options->>'paused')::boolean, false);
 BEGIN
+    PERFORM pgshift._authorize(caller, schema);
     PERFORM pgshift._lock(schema);
-    PERFORM pgshift.refresh_version_views(schema);
+    PERFORM pgshift._run_as(caller, 'SELECT pgshift._replace_version_views($1)', schema, NULL);
     -- The same migration again (another app instance, or a client killed after its start committed)
     -- finds the work done instead of failing on "already exists".
     SELECT m.* INTO same FROM pgshift.migrations m
-     WHERE m.schema = start.schema AND m.name = start.migration->>'name' AND m.migration = start.migration - 'name';
+     WHERE m.schema = _start.schema AND m.name = _start.migration->>'name' AND m.migration = _start.migration - 'name';
     IF FOUND THEN
         RETURN jsonb_build_object('name', same.name, 'version_schema', same.version_schema,
                                   'status', CASE WHEN same.done THEN 'Complete' ELSE 'In progress' END,
@@ -369,7 +451,7 @@ BEGIN
                                                                          WHERE n.nspname = same.plan->>'pending_schema'),
                                   'jobs', (SELECT count(*) FROM pgshift.jobs j WHERE j.schema = same.schema AND j.migration = same.name));
     END IF;
-    SELECT m.name INTO active FROM pgshift.migrations m WHERE m.schema = start.schema AND NOT m.done;
+    SELECT m.name INTO active FROM pgshift.migrations m WHERE m.schema = _start.schema AND NOT m.done;
     IF FOUND THEN
         RAISE EXCEPTION 'a migration of schema "%" is already in progress: "%"', schema, active
             USING ERRCODE = '55000', HINT = 'Complete or roll it back first.';
@@ -380,7 +462,7 @@ BEGIN
                                     jsonb_build_object('previous_version', pgshift.latest_version(schema),
                                                        'pending_version', pgshift._pending_name(
                                                            schema || '_' || coalesce(migration->>'version_schema', migration->>'name'))));
-    IF EXISTS (SELECT FROM pgshift.migrations m WHERE m.schema = start.schema AND m.name = planned->>'name') THEN
+    IF EXISTS (SELECT FROM pgshift.migrations m WHERE m.schema = _start.schema AND m.name = planned->>'name') THEN
         RAISE EXCEPTION 'migration "%" was already applied to schema "%" with different content', planned->>'name', schema
             USING ERRCODE = '42710', HINT = 'Give the changed migration a new name.';
     END IF;
@@ -398,22 +480,25 @@ BEGIN
         END IF;
         planned := planned || jsonb_build_object('pending_schema', pending);
     END IF;
-    PERFORM pgshift._check_completable(schema, planned, pending);
-    INSERT INTO pgshift.migrations (schema, name, parent, migration, plan, version_schema)
+    PERFORM pgshift._check_completable(schema, planned, pending, caller);
+    INSERT INTO pgshift.migrations (schema, name, parent, migration, plan, version_schema, role)
     VALUES (schema, planned->>'name', pgshift.latest_migration(schema), migration - 'name', planned,
-            planned->>'version_schema');
+            planned->>'version_schema', caller);
     IF coalesce((planned->>'undo_by_snapshot')::boolean, false) THEN
         -- Raw SQL without `down`: rollback drops what it creates.
         objects_before := ARRAY(SELECT o.oid FROM pgshift._schema_objects(schema) o);
     END IF;
-    PERFORM pgshift._execute(schema, planned->'start');
+    -- The migration's statements run as the caller, with no more rights than it has.
+    PERFORM pgshift._run_as(caller, 'SELECT pgshift._execute($1, $2)', schema, planned->'start');
     IF objects_before IS NOT NULL THEN
         UPDATE pgshift.migrations m
-           SET plan = jsonb_set(m.plan, '{rollback}', pgshift._drops_since(start.schema, objects_before) || (m.plan->'rollback'))
-         WHERE m.schema = start.schema AND m.name = planned->>'name';
+           SET plan = jsonb_set(m.plan, '{rollback}', pgshift._drops_since(_start.schema, objects_before) || (m.plan->'rollback'))
+         WHERE m.schema = _start.schema AND m.name = planned->>'name';
     END IF;
-    PERFORM pgshift._create_version_schema(schema, coalesce(pending, (planned->>'version_schema')::name), planned->'overlay',
-                                           pending IS NOT NULL, (planned->>'version_schema')::name);
+    PERFORM pgshift._run_as(caller, format('SELECT pgshift._create_version_schema($1, %L, $2, %L, %L)',
+                                           coalesce(pending, (planned->>'version_schema')::name), pending IS NOT NULL,
+                                           planned->>'version_schema'),
+                            schema, planned->'overlay');
     -- What cannot run in this transaction goes to the worker, which starts once it has committed.
     INSERT INTO pgshift.jobs (schema, migration, step, kind, table_name, statement, cleanup, optional,
                               rows_estimated, batch_size, batch_delay_ms, state)
@@ -429,18 +514,25 @@ BEGIN
     IF pending IS NOT NULL THEN
         INSERT INTO pgshift.jobs (schema, migration, step, kind, statement, state)
         VALUES (schema, planned->>'name', job_count + 1, 'publish',
-                format('SELECT pgshift._publish_version(%L, %L)', schema, planned->>'name'),
+                format('SELECT pgshift.publish_version(%L, %L)', schema, planned->>'name'),
                 CASE WHEN paused THEN 'paused' ELSE 'pending' END);
         job_count := job_count + 1;
     END IF;
     IF job_count > 0 AND NOT paused THEN
-        worker_started := pgshift._launch_worker(schema);
+        worker_started := pgshift._launch_worker(schema, caller);
     END IF;
     -- "worker": whether a worker could be started for the jobs (false: no free slot, see the warning).
     RETURN jsonb_strip_nulls(jsonb_build_object('name', planned->>'name', 'version_schema', planned->>'version_schema',
                                                 'status', 'In progress', 'jobs', job_count, 'published', pending IS NULL,
                                                 'worker', CASE WHEN job_count > 0 AND NOT paused THEN worker_started END));
 END $$;
+COMMENT ON FUNCTION pgshift._start(regrole, name, jsonb, jsonb) IS 'pgshift internal: start, behind the gate';
+
+-- The functions that change pgshift's state are one C entry point, the gate
+-- (extension/pg/api_gate.cpp): it notes the caller and runs pgshift._<name>(caller, ...) as the
+-- extension's owner. The implementations check the caller first, and nobody else may run them.
+CREATE OR REPLACE FUNCTION pgshift.start(schema name, migration jsonb, options jsonb DEFAULT '{}') RETURNS jsonb
+    AS 'MODULE_PATHNAME', 'pgshift_api_gate' LANGUAGE C;
 COMMENT ON FUNCTION pgshift.start(name, jsonb, jsonb) IS
     'pgshift: validates and starts a migration (expand), all or nothing; backfills and concurrent index builds then run in a background worker, and a version schema whose tables are backfilled opens when they are done (options: backfill_batch_size, adaptive when absent; backfill_batch_delay_ms; paused: the jobs wait for backfill_resume)';
 
@@ -524,33 +616,40 @@ COMMENT ON FUNCTION pgshift._require_completable(pgshift.migrations) IS
     'pgshift internal: raises when the migration''s tables are gone or a column it drops has new dependents';
 
 
-CREATE OR REPLACE FUNCTION pgshift.complete(schema name) RETURNS jsonb
+CREATE FUNCTION pgshift._complete(caller regrole, schema name) RETURNS jsonb
     LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp SET client_min_messages = warning
     SET pgshift.internal = on AS $$
 DECLARE
     m pgshift.migrations;
+    acting regrole;
     previous text;
 BEGIN
+    PERFORM pgshift._authorize(caller, schema);
     PERFORM pgshift._lock(schema);
-    PERFORM pgshift.refresh_version_views(schema);
     m := pgshift._active(schema);
+    acting := pgshift._acting_role(caller, m);
+    PERFORM pgshift._run_as(acting, 'SELECT pgshift._replace_version_views($1)', schema, NULL);
     PERFORM pgshift._require_jobs_done(m);
     PERFORM pgshift._require_completable(m);
     -- The previous version's views go first: they may depend on columns the contract drops.
     SELECT v INTO previous FROM pgshift.live_versions(schema) v WHERE v IS DISTINCT FROM m.version_schema LIMIT 1;
     IF previous IS NOT NULL THEN
-        EXECUTE format('DROP SCHEMA %I CASCADE', previous);
+        PERFORM pgshift._run_as(acting, format('DROP SCHEMA %I CASCADE', previous), schema, NULL);
     END IF;
-    PERFORM pgshift._execute(schema, m.plan->'complete');
+    PERFORM pgshift._run_as(acting, 'SELECT pgshift._execute($1, $2)', schema, m.plan->'complete');
     IF coalesce((m.plan->>'refresh_views')::boolean, false) AND m.version_schema IS NOT NULL THEN
-        EXECUTE format('DROP SCHEMA IF EXISTS %I CASCADE', m.version_schema);
-        PERFORM pgshift._create_version_schema(schema, m.version_schema, '{}');
+        PERFORM pgshift._run_as(acting, format('DROP SCHEMA IF EXISTS %I CASCADE', m.version_schema), schema, NULL);
+        PERFORM pgshift._run_as(acting, format('SELECT pgshift._create_version_schema($1, %L, $2)', m.version_schema),
+                                schema, '{}');
     END IF;
     UPDATE pgshift.migrations
        SET done = true, resulting_schema = pgshift.read_schema(m.schema), updated_at = clock_timestamp()
      WHERE migrations.schema = m.schema AND name = m.name;
     RETURN jsonb_build_object('name', m.name, 'version_schema', m.version_schema, 'status', 'Complete');
 END $$;
+COMMENT ON FUNCTION pgshift._complete(regrole, name) IS 'pgshift internal: complete, behind the gate';
+CREATE OR REPLACE FUNCTION pgshift.complete(schema name) RETURNS jsonb
+    AS 'MODULE_PATHNAME', 'pgshift_api_gate' LANGUAGE C;
 COMMENT ON FUNCTION pgshift.complete(name) IS
     'pgshift: completes the active migration (contract) and drops the previous version schema';
 
@@ -580,27 +679,39 @@ COMMENT ON FUNCTION pgshift._stop_jobs(name) IS
     'pgshift internal: makes the worker let go of the schema''s jobs for this transaction';
 
 
-CREATE OR REPLACE FUNCTION pgshift.rollback(schema name) RETURNS jsonb
+CREATE FUNCTION pgshift._rollback(caller regrole, schema name) RETURNS jsonb
     LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp SET client_min_messages = warning
     SET pgshift.internal = on AS $$
 DECLARE
     m pgshift.migrations;
+    acting regrole;
 BEGIN
+    PERFORM pgshift._authorize(caller, schema);
     PERFORM pgshift._lock(schema);
-    PERFORM pgshift.refresh_version_views(schema);
+    -- Whether the caller may act on the migration, before touching the worker (the row is read
+    -- without a lock here; the locked read below follows the job lock).
+    SELECT * INTO m FROM pgshift.migrations ms WHERE ms.schema = _rollback.schema AND NOT ms.done;
+    IF FOUND THEN
+        acting := pgshift._acting_role(caller, m);
+    END IF;
     -- Before the migration's row: the worker may hold the job lock and wait for that row (publishing).
     PERFORM pgshift._stop_jobs(schema);
     m := pgshift._active(schema);
+    acting := pgshift._acting_role(caller, m);
+    PERFORM pgshift._run_as(acting, 'SELECT pgshift._replace_version_views($1)', schema, NULL);
     IF m.version_schema IS NOT NULL THEN
-        EXECUTE format('DROP SCHEMA IF EXISTS %I CASCADE', m.version_schema);
+        PERFORM pgshift._run_as(acting, format('DROP SCHEMA IF EXISTS %I CASCADE', m.version_schema), schema, NULL);
     END IF;
     IF m.plan ? 'pending_schema' THEN
-        EXECUTE format('DROP SCHEMA IF EXISTS %I CASCADE', m.plan->>'pending_schema');
+        PERFORM pgshift._run_as(acting, format('DROP SCHEMA IF EXISTS %I CASCADE', m.plan->>'pending_schema'), schema, NULL);
     END IF;
-    PERFORM pgshift._execute(schema, m.plan->'rollback');
+    PERFORM pgshift._run_as(acting, 'SELECT pgshift._execute($1, $2)', schema, m.plan->'rollback');
     DELETE FROM pgshift.migrations WHERE migrations.schema = m.schema AND name = m.name;
     RETURN jsonb_build_object('name', m.name, 'version_schema', m.version_schema, 'status', 'Rolled back');
 END $$;
+COMMENT ON FUNCTION pgshift._rollback(regrole, name) IS 'pgshift internal: rollback, behind the gate';
+CREATE OR REPLACE FUNCTION pgshift.rollback(schema name) RETURNS jsonb
+    AS 'MODULE_PATHNAME', 'pgshift_api_gate' LANGUAGE C;
 COMMENT ON FUNCTION pgshift.rollback(name) IS
     'pgshift: undoes the active migration and drops its version schema, leaving the schema as before start';
 
@@ -650,7 +761,7 @@ END $$;
 COMMENT ON FUNCTION pgshift._copy_table_defaults(oid) IS
     'pgshift internal: gives the columns of a version view the defaults of their table columns';
 
-CREATE FUNCTION pgshift.refresh_version_views(schema name) RETURNS integer
+CREATE FUNCTION pgshift._replace_version_views(schema name) RETURNS integer
     LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp SET pgshift.internal = on AS $$
 DECLARE
     v record;
@@ -661,7 +772,7 @@ BEGIN
           FROM pgshift.migrations m
           JOIN pg_namespace n ON n.nspname = m.version_schema
           JOIN pg_class c ON c.relnamespace = n.oid AND c.relkind = 'v'
-         WHERE m.schema = refresh_version_views.schema
+         WHERE m.schema = _replace_version_views.schema
            AND pg_get_viewdef(c.oid) NOT LIKE '%pgshift._version_view_%'
            -- pgshift's kind of view (a plain projection of one table, no condition), not one of the user's
            AND EXISTS (SELECT FROM pgshift._view_columns(c.oid)) AND pg_get_viewdef(c.oid) !~* '\mwhere\M'
@@ -679,6 +790,18 @@ BEGIN
     END LOOP;
     RETURN replaced;
 END $$;
+COMMENT ON FUNCTION pgshift._replace_version_views(name) IS
+    'pgshift internal: replaces the views made by pgshift 0.1.0 in the schema''s version schemas (run as a role that owns them)';
+
+CREATE FUNCTION pgshift._refresh_version_views(caller regrole, schema name) RETURNS integer
+    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    PERFORM pgshift._authorize(caller, schema);
+    RETURN pgshift._run_as(caller, 'SELECT pgshift._replace_version_views($1)', schema, NULL)::integer;
+END $$;
+COMMENT ON FUNCTION pgshift._refresh_version_views(regrole, name) IS 'pgshift internal: refresh_version_views, behind the gate';
+CREATE FUNCTION pgshift.refresh_version_views(schema name) RETURNS integer
+    AS 'MODULE_PATHNAME', 'pgshift_api_gate' LANGUAGE C;
 COMMENT ON FUNCTION pgshift.refresh_version_views(name) IS
     'pgshift: gives the views of the schema''s version schemas made by pgshift 0.1.0 what this version''s views have (start, complete and rollback call it)';
 
@@ -718,3 +841,212 @@ BEGIN
         EXECUTE format('ALTER TABLE %s ENABLE ALWAYS TRIGGER %I', t.table_name, t.trigger_name);
     END LOOP;
 END $upgrade$;
+
+
+-- ---------------------------------------------------------------------------------------------------
+-- Security model (README, "Security model"). A superuser installs pgshift once per database. The
+-- owner of a schema (or a member of that role, or a superuser) may migrate it, through the gated
+-- functions, which alone write pgshift's tables; what a migration runs, it runs as its role.
+
+-- The worker runs as the role it is given (the migration's), not as whoever starts it.
+DROP FUNCTION pgshift._launch_worker(name);
+CREATE FUNCTION pgshift._launch_worker(schema name, role regrole) RETURNS boolean
+    AS 'MODULE_PATHNAME', 'pgshift_launch_worker' LANGUAGE C STRICT;
+COMMENT ON FUNCTION pgshift._launch_worker(name, regrole) IS
+    'pgshift internal: starts the background worker of the schema''s jobs, as the role, once this transaction has ended';
+
+CREATE FUNCTION pgshift._run_as(role regrole, statement text, schema name, argument jsonb) RETURNS text
+    AS 'MODULE_PATHNAME', 'pgshift_run_as' LANGUAGE C;
+COMMENT ON FUNCTION pgshift._run_as(regrole, text, name, jsonb) IS
+    'pgshift internal: runs one of pgshift''s statements as a role, as a restricted operation (no SET ROLE)';
+
+-- The role the active migration of the schema runs as, if the caller may act on it; NULL when no
+-- migration is active.
+CREATE FUNCTION pgshift._acting_on(caller regrole, schema name) RETURNS regrole
+    LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    m pgshift.migrations;
+BEGIN
+    SELECT * INTO m FROM pgshift.migrations ms WHERE ms.schema = _acting_on.schema AND NOT ms.done;
+    IF NOT FOUND THEN
+        RETURN NULL;
+    END IF;
+    RETURN pgshift._acting_role(caller, m);
+END $$;
+COMMENT ON FUNCTION pgshift._acting_on(regrole, name) IS
+    'pgshift internal: the role of the schema''s active migration, if the caller may act as it';
+
+CREATE FUNCTION pgshift._ensure_worker(caller regrole, schema name) RETURNS boolean
+    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    acting regrole;
+BEGIN
+    PERFORM pgshift._authorize(caller, schema);
+    acting := pgshift._acting_on(caller, schema);
+    -- Only for jobs that can run: paused and failed ones wait for backfill_resume.
+    IF acting IS NOT NULL
+       AND EXISTS (SELECT FROM pgshift.jobs j WHERE j.schema = _ensure_worker.schema AND j.state IN ('pending', 'running'))
+       AND NOT pgshift.worker_running(schema) THEN
+        RETURN pgshift._launch_worker(schema, acting);
+    END IF;
+    RETURN false;
+END $$;
+COMMENT ON FUNCTION pgshift._ensure_worker(regrole, name) IS 'pgshift internal: ensure_worker, behind the gate';
+CREATE OR REPLACE FUNCTION pgshift.ensure_worker(schema name) RETURNS boolean
+    AS 'MODULE_PATHNAME', 'pgshift_api_gate' LANGUAGE C;
+
+CREATE FUNCTION pgshift._backfill_resume(caller regrole, schema name) RETURNS boolean
+    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    PERFORM pgshift._authorize(caller, schema);
+    PERFORM pgshift._acting_on(caller, schema);
+    -- Paused and failed jobs run again (a failed batch is retried from its checkpoint).
+    UPDATE pgshift.jobs j SET state = 'running', error = NULL, updated_at = clock_timestamp()
+     WHERE j.schema = _backfill_resume.schema AND j.state IN ('paused', 'failed');
+    RETURN pgshift._ensure_worker(caller, schema);
+END $$;
+COMMENT ON FUNCTION pgshift._backfill_resume(regrole, name) IS 'pgshift internal: backfill_resume, behind the gate';
+CREATE OR REPLACE FUNCTION pgshift.backfill_resume(schema name) RETURNS boolean
+    AS 'MODULE_PATHNAME', 'pgshift_api_gate' LANGUAGE C;
+
+CREATE FUNCTION pgshift._backfill_pause(caller regrole, schema name) RETURNS void
+    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    PERFORM pgshift._authorize(caller, schema);
+    PERFORM pgshift._acting_on(caller, schema);
+    UPDATE pgshift.jobs j SET state = 'paused', updated_at = clock_timestamp()
+     WHERE j.schema = _backfill_pause.schema AND j.state IN ('pending', 'running');
+END $$;
+COMMENT ON FUNCTION pgshift._backfill_pause(regrole, name) IS 'pgshift internal: backfill_pause, behind the gate';
+CREATE OR REPLACE FUNCTION pgshift.backfill_pause(schema name) RETURNS void
+    AS 'MODULE_PATHNAME', 'pgshift_api_gate' LANGUAGE C;
+
+CREATE FUNCTION pgshift._backfill_configure(caller regrole, schema name, batch_size integer, batch_delay_ms integer)
+    RETURNS void
+    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    PERFORM pgshift._authorize(caller, schema);
+    PERFORM pgshift._acting_on(caller, schema);
+    UPDATE pgshift.jobs j SET batch_size = CASE WHEN _backfill_configure.batch_size IS NULL THEN j.batch_size
+                                                ELSE nullif(_backfill_configure.batch_size, 0) END,
+                              batch_delay_ms = coalesce(_backfill_configure.batch_delay_ms, j.batch_delay_ms),
+                              updated_at = clock_timestamp()
+     WHERE j.schema = _backfill_configure.schema AND j.state <> 'done';
+END $$;
+COMMENT ON FUNCTION pgshift._backfill_configure(regrole, name, integer, integer) IS 'pgshift internal: backfill_configure, behind the gate';
+CREATE OR REPLACE FUNCTION pgshift.backfill_configure(schema name, batch_size integer DEFAULT NULL, batch_delay_ms integer DEFAULT NULL)
+    RETURNS void
+    AS 'MODULE_PATHNAME', 'pgshift_api_gate' LANGUAGE C;
+
+CREATE FUNCTION pgshift._baseline(caller regrole, schema name, name text) RETURNS jsonb
+    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    active text;
+BEGIN
+    PERFORM pgshift._authorize(caller, schema);
+    PERFORM pgshift._lock(schema);
+    SELECT m.name INTO active FROM pgshift.migrations m WHERE m.schema = _baseline.schema AND NOT m.done;
+    IF FOUND THEN
+        RAISE EXCEPTION 'a migration of schema "%" is in progress: "%"', schema, active USING ERRCODE = '55000';
+    END IF;
+    IF coalesce(name, '') = '' THEN
+        RAISE EXCEPTION 'a baseline needs a name' USING ERRCODE = '22023';
+    END IF;
+    IF EXISTS (SELECT FROM pgshift.migrations m WHERE m.schema = _baseline.schema AND m.name = _baseline.name) THEN
+        RAISE EXCEPTION 'migration "%" already exists in schema "%"', name, schema USING ERRCODE = '42710';
+    END IF;
+    INSERT INTO pgshift.migrations (schema, name, parent, migration, done, migration_type, resulting_schema, role)
+    VALUES (schema, name, pgshift.latest_migration(schema), '{"operations": []}', true, 'baseline',
+            pgshift.read_schema(schema), caller);
+    RETURN jsonb_build_object('name', name, 'status', 'Baseline');
+END $$;
+COMMENT ON FUNCTION pgshift._baseline(regrole, name, text) IS 'pgshift internal: baseline, behind the gate';
+CREATE OR REPLACE FUNCTION pgshift.baseline(schema name, name text) RETURNS jsonb
+    AS 'MODULE_PATHNAME', 'pgshift_api_gate' LANGUAGE C;
+
+-- DDL capture runs for every role's DDL: as the extension's owner, with a pinned search_path, so
+-- that a role without rights on pgshift's tables can still run DDL (even CREATE TEMP TABLE).
+ALTER FUNCTION pgshift._record_ddl() SECURITY DEFINER;
+
+-- Nobody but the owner writes pgshift's tables; each role reads the state of the schemas it may use.
+-- (0.1.0's README had non-superusers granted rights on them: those go too.)
+DO $upgrade$
+DECLARE
+    g record;
+BEGIN
+    FOR g IN SELECT DISTINCT c.oid::regclass AS table_name, a.grantee::regrole AS grantee
+               FROM pg_class c, aclexplode(c.relacl) a
+              WHERE c.oid IN ('pgshift.migrations'::regclass, 'pgshift.jobs'::regclass)
+                AND a.grantee <> 0 AND a.grantee <> c.relowner LOOP
+        EXECUTE format('REVOKE ALL ON %s FROM %s', g.table_name, g.grantee);
+    END LOOP;
+    -- (USAGE on the schema goes to PUBLIC below: a grant to one role would only linger.)
+    FOR g IN SELECT DISTINCT a.grantee::regrole AS grantee
+               FROM pg_namespace n, aclexplode(n.nspacl) a
+              WHERE n.nspname = 'pgshift' AND a.grantee <> 0 AND a.grantee <> n.nspowner LOOP
+        EXECUTE format('REVOKE ALL ON SCHEMA pgshift FROM %s', g.grantee);
+    END LOOP;
+END $upgrade$;
+REVOKE ALL ON pgshift.migrations, pgshift.jobs FROM PUBLIC;
+GRANT SELECT ON pgshift.migrations, pgshift.jobs TO PUBLIC;
+ALTER TABLE pgshift.migrations ENABLE ROW LEVEL SECURITY;
+ALTER TABLE pgshift.jobs ENABLE ROW LEVEL SECURITY;
+CREATE FUNCTION pgshift._may_see(schema name) RETURNS boolean
+    LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT EXISTS (SELECT FROM pg_namespace n WHERE n.nspname = $1 AND has_schema_privilege(n.oid, 'USAGE'))
+$$;
+COMMENT ON FUNCTION pgshift._may_see(name) IS 'pgshift internal: whether the current role may see a schema''s migrations';
+CREATE POLICY schemas_one_may_use ON pgshift.migrations FOR SELECT USING (pgshift._may_see(schema));
+CREATE POLICY schemas_one_may_use ON pgshift.jobs FOR SELECT USING (pgshift._may_see(schema));
+ALTER VIEW pgshift.backfill_progress SET (security_invoker = true);
+GRANT SELECT ON pgshift.backfill_progress TO PUBLIC;
+GRANT USAGE ON SCHEMA pgshift TO PUBLIC;
+
+-- What only the gate (or the worker, or a superuser's tests) may call.
+REVOKE ALL ON FUNCTION pgshift._start(regrole, name, jsonb, jsonb), pgshift._publish_version(regrole, name, text), pgshift._complete(regrole, name),
+    pgshift._rollback(regrole, name), pgshift._baseline(regrole, name, text), pgshift._backfill_pause(regrole, name),
+    pgshift._backfill_resume(regrole, name), pgshift._backfill_configure(regrole, name, integer, integer),
+    pgshift._ensure_worker(regrole, name), pgshift._refresh_version_views(regrole, name),
+    pgshift._run_as(regrole, text, name, jsonb), pgshift._launch_worker(name, regrole), pgshift._stop_jobs(name),
+    pgshift._record_ddl()
+    FROM PUBLIC;
+
+-- wait_for_jobs commits between polls, so it cannot pin its search_path with SET: it names
+-- everything qualified, and what it checks runs in a function that pins it.
+CREATE FUNCTION pgshift._jobs_settled(schema name, deadline timestamptz, timeout_seconds double precision)
+    RETURNS boolean
+    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    failure text;
+BEGIN
+    SELECT format('job %s of migration "%s" failed: %s', j.step, j.migration, j.error) INTO failure
+      FROM pgshift.jobs j WHERE j.schema = _jobs_settled.schema AND j.state = 'failed' LIMIT 1;
+    IF failure IS NOT NULL THEN
+        RAISE EXCEPTION '%', failure USING ERRCODE = '55000';
+    END IF;
+    IF pgshift.jobs_pending(schema) = 0 THEN
+        RETURN true;
+    END IF;
+    IF clock_timestamp() > deadline THEN
+        RAISE EXCEPTION 'jobs of schema "%" still running after % s', schema, timeout_seconds USING ERRCODE = '57014';
+    END IF;
+    -- A worker lost to a server restart is started again, from its checkpoint (by one who may).
+    IF pgshift._may_migrate(current_user::regrole, schema) THEN
+        PERFORM pgshift.ensure_worker(schema);
+    END IF;
+    RETURN false;
+END $$;
+COMMENT ON FUNCTION pgshift._jobs_settled(name, timestamptz, double precision) IS
+    'pgshift internal: one poll of wait_for_jobs (raises on a failed job or past the deadline)';
+
+CREATE OR REPLACE PROCEDURE pgshift.wait_for_jobs(schema pg_catalog.name, timeout_seconds pg_catalog.float8 DEFAULT 600)
+    LANGUAGE plpgsql AS $$
+DECLARE
+    deadline pg_catalog.timestamptz := pg_catalog.clock_timestamp() OPERATOR(pg_catalog.+)
+                                       pg_catalog.make_interval(secs => timeout_seconds);
+BEGIN
+    WHILE NOT pgshift._jobs_settled(schema, deadline, timeout_seconds) LOOP
+        COMMIT;
+        PERFORM pg_catalog.pg_sleep(0.05);
+    END LOOP;
+END $$;

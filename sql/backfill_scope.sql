@@ -4,8 +4,6 @@
 CREATE SCHEMA bs;
 DO $$ BEGIN CREATE ROLE pgshift_rls_owner LOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $$;
 SELECT format('GRANT CREATE ON DATABASE %I TO pgshift_rls_owner', current_database()) \gexec
-GRANT USAGE ON SCHEMA pgshift TO pgshift_rls_owner;
-GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA pgshift TO pgshift_rls_owner;
 ALTER SCHEMA bs OWNER TO pgshift_rls_owner;
 
 -- Row-level security that applies to the migrating role would hide rows from its backfill: with

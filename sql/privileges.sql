@@ -5,10 +5,8 @@
 CREATE ROLE pgshift_owner LOGIN;
 CREATE ROLE pgshift_app LOGIN;
 CREATE SCHEMA lp AUTHORIZATION pgshift_owner;
--- What the owner needs: to create version schemas, and to use pgshift's state.
+-- What the owner needs: to create version schemas. No rights on pgshift's tables: the API writes them.
 SELECT format('GRANT CREATE ON DATABASE %I TO pgshift_owner', current_database()) \gexec
-GRANT USAGE ON SCHEMA pgshift TO pgshift_owner;
-GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA pgshift TO pgshift_owner;
 SET ROLE pgshift_owner;
 SELECT pgshift.start('lp', $${"name": "01", "operations": [{"create_table": {"name": "orders", "columns": [
   {"name": "id", "type": "int", "pk": true}, {"name": "tenant", "type": "text"}, {"name": "total", "type": "int"}]}},
@@ -43,8 +41,6 @@ DROP SCHEMA lp_02 CASCADE;
 DELETE FROM pgshift.jobs WHERE schema = 'lp';
 DELETE FROM pgshift.migrations WHERE schema = 'lp' AND parent IS NOT NULL;
 DELETE FROM pgshift.migrations WHERE schema = 'lp';
-REVOKE ALL ON ALL TABLES IN SCHEMA pgshift FROM pgshift_owner;
-REVOKE USAGE ON SCHEMA pgshift FROM pgshift_owner;
 SELECT format('REVOKE CREATE ON DATABASE %I FROM pgshift_owner', current_database()) \gexec
 DROP ROLE pgshift_owner;
 DROP ROLE pgshift_app;

@@ -20,3 +20,8 @@ SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conname = 'fk_users_id
 SELECT pgshift.start('sq', $${"name":"03","operations":[{"add_column":{"table":"posts","up":"(SELECT id FROM users)","column":{"name":"x","type":"int","nullable":true}}}]}$$) ->> 'status';
 CALL pgshift.wait_for_jobs('sq');
 SELECT pgshift.rollback('sq') ->> 'status';
+-- A column of the row inside a subquery of `up` is an outer reference of it (this once crashed the server).
+SELECT pgshift.start('sq', $${"name":"04","operations":[{"add_column":{"table":"posts","up":"(SELECT 'post ' || id WHERE true)","column":{"name":"label","type":"text","nullable":true}}}]}$$) ->> 'status';
+CALL pgshift.wait_for_jobs('sq');
+SELECT id, label FROM sq_04.posts ORDER BY id;
+SELECT pgshift.rollback('sq') ->> 'status';

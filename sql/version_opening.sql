@@ -48,19 +48,19 @@ RESET search_path;
 SELECT id, priority, _pgshift_new_priority, note FROM vo.jobs WHERE id = 970;
 -- ... and the version cannot open under a taken name: the worker's job says why and what to do.
 SELECT count(pgshift._backfill_batch('vo', '02', 1)) AS batches FROM generate_series(1, 20);
-SELECT pgshift._publish_version('vo', '02');
+SELECT pgshift.publish_version('vo', '02');
 DROP SCHEMA vo_02 CASCADE;
 UPDATE pgshift.jobs SET state = 'pending', rows_done = 0, cursor = NULL WHERE schema = 'vo' AND kind = 'backfill';
 
 -- Half the backfill, then the rest.
 SELECT sum(pgshift._backfill_batch('vo', '02', 1)) AS rows FROM generate_series(1, 5);
-SELECT pgshift._publish_version('vo', '02');   -- not before the backfill is done
+SELECT pgshift.publish_version('vo', '02');   -- not before the backfill is done
 SELECT state, rows_done FROM pgshift.jobs WHERE schema = 'vo' AND kind = 'backfill';
 SELECT count(*) FILTER (WHERE _pgshift_new_priority IS NULL) AS not_yet FROM vo.jobs;
 SELECT count(pgshift._backfill_batch('vo', '02', 1)) FROM generate_series(1, 20);
 SELECT state, rows_done FROM pgshift.jobs WHERE schema = 'vo' AND kind = 'backfill';
 -- The worker's last job opens it (here by hand, the jobs being paused).
-SELECT pgshift._publish_version('vo', '02');
+SELECT pgshift.publish_version('vo', '02');
 UPDATE pgshift.jobs SET state = 'done' WHERE schema = 'vo' AND kind = 'publish';
 SELECT count(*) AS vo_02_exists FROM pg_namespace WHERE nspname = 'vo_02';
 SELECT count(*) AS pending_left FROM pg_namespace WHERE nspname = :'pending';

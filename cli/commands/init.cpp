@@ -8,6 +8,7 @@
 #include "commands/commands.hpp"
 #include "commands/common.hpp"
 #include "errors.hpp"
+#include "extension_versions.hpp"
 #include "lock_timeout.hpp"
 #include "session.hpp"
 
@@ -26,17 +27,18 @@ void run_init(const GlobalOptions &options, const InitOptions &init) {
 	// run lock's first key with a fixed second one.
 	AdvisoryLock lock = AdvisoryLock::for_init(options, init.lock_wait_seconds);
 	const std::optional<std::string> installed = installed_extension_version(conn);
-	if (installed && *installed != cli_version())
-		throw Failure("the pgshift extension is already installed at version " + *installed +
-		              ", but this pgshift CLI is " + cli_version() + "; run ALTER EXTENSION pgshift UPDATE TO '" +
-		              cli_version() + "' or use pgshift CLI " + *installed);
+	if (installed)
+		if (std::optional<std::string> refusal =
+		        version_refusal("the pgshift extension already installed in this database", *installed, cli_version()))
+			throw Failure(*refusal);
 	if (!installed)
 		// This CLI's version exactly: a different default version on the server would give an extension
 		// this CLI then refuses to drive. (CMakeLists.txt checks the version is safe inside the literal.)
 		query_with_lock_timeout(conn, options,
 		                        std::string("CREATE EXTENSION IF NOT EXISTS pgshift VERSION '") + cli_version() + "'");
 	require_extension(conn, options);
-	std::cout << "pgshift initialized (extension " << cli_version() << ")" << std::endl;
+	std::cout << "pgshift initialized (extension " << installed_extension_version(conn).value_or(cli_version()) << ")"
+	          << std::endl;
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 
 #include "core/batch_sizing.hpp"
 #include "pg/backfill_batch.hpp"
+#include "pg/state_access.hpp"
 #include "pg/worker_settings.hpp"
 #include "pg/write_origin.hpp"
 
@@ -48,9 +49,11 @@ BackfillBatch run_backfill_batch(const char *schema, const char *migration, int3
 	apply_batch_settings();
 	Oid key_types[3] = {NAMEOID, TEXTOID, INT4OID};
 	Datum key[3] = {CStringGetDatum(schema), CStringGetTextDatum(migration), Int32GetDatum(step)};
+	StateAccess role = begin_state_access();
 	SPI_execute_with_args("SELECT state, cursor, batch_size, batch_delay_ms, last_batch_size, last_batch_ms, statement FROM pgshift.jobs "
 	                      "WHERE schema = $1 AND migration = $2 AND step = $3 FOR UPDATE",
 	                      3, key_types, key, nullptr, false, 1);
+	end_state_access(role);
 	if (SPI_processed != 1) {
 		SPI_finish();
 		return batch;
@@ -102,6 +105,7 @@ BackfillBatch run_backfill_batch(const char *schema, const char *migration, int3
 	                        BoolGetDatum(next_null), Int32GetDatum(batch_size)};
 	char update_nulls[8] = {' ', ' ', ' ', ' ', next_null ? 'n' : ' ', ' ', ' ', ' '};
 	// A batch returns (rows, next cursor); no next cursor means the job is done.
+	role = begin_state_access();
 	SPI_execute_with_args(
 	    "UPDATE pgshift.jobs SET rows_done = rows_done + $4, cursor = CASE WHEN $7 THEN cursor ELSE $5 END, "
 	    "batches = batches + 1, last_batch_size = $8, last_batch_ms = $6, max_batch_ms = greatest(max_batch_ms, $6), "
@@ -110,6 +114,7 @@ BackfillBatch run_backfill_batch(const char *schema, const char *migration, int3
 	    "finished_at = CASE WHEN $7 THEN pg_catalog.clock_timestamp() END, updated_at = pg_catalog.clock_timestamp() "
 	    "WHERE schema = $1 AND migration = $2 AND step = $3",
 	    8, update_types, update_args, update_nulls, false, 0);
+	end_state_access(role);
 	SPI_finish();
 	batch.ran = true;
 	batch.finished = next_null;

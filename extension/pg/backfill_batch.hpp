@@ -1,6 +1,7 @@
 // One batch of a backfill job (pgshift.jobs), in the caller's transaction: lock the job row, run
-// the batch's statement from the job's checkpoint, and store the next checkpoint in the same
-// transaction. The worker runs each batch in a transaction of its own; pgshift._backfill_batch()
+// the batch's statement from the job's checkpoint (as the current role: the worker is the
+// migration's), and store the next checkpoint in the same transaction (as the extension's owner,
+// who alone writes pgshift's tables). The worker runs each batch in a transaction of its own; pgshift._backfill_batch()
 // runs one in the caller's (tests of exact interleavings use it, so that no worker is needed).
 #pragma once
 

@@ -1,5 +1,6 @@
 // PostgreSQL regime: plain data only in these frames (see docs/design.md).
 #include "pg/column_expression.hpp"
+#include "pg/trusted_functions.hpp"
 
 extern "C" {
 #include "catalog/pg_proc.h"
@@ -17,6 +18,7 @@ extern "C" {
 #include "utils/builtins.h"
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
+#include "utils/plancache.h"
 #include "utils/rel.h"
 }
 
@@ -27,6 +29,7 @@ namespace {
 struct ColumnMap {
 	JsonbContainer *columns;       // virtual name -> physical name
 	ParseNamespaceItem *table;
+	ParseState *table_level;       // the parse state `table` belongs to (subqueries have their own)
 };
 
 // The physical name behind a virtual one, or NULL when the map does not name it.
@@ -49,7 +52,16 @@ Node *resolve_virtual_column(ParseState *pstate, ColumnRef *ref)
 	const char *physical = mapped_column(map->columns, strVal(linitial(ref->fields)));
 	if (physical == nullptr)
 		return nullptr;
-	return scanNSItemForColumn(pstate, map->table, 0, physical, ref->location);
+	// Inside a subquery (whose parse state inherits this hook) the row is an outer reference.
+	int levels_up = 0;
+	ParseState *level = pstate;
+	while (level != nullptr && level != map->table_level) {
+		level = level->parentParseState;
+		levels_up++;
+	}
+	if (level == nullptr)
+		return nullptr;
+	return scanNSItemForColumn(pstate, map->table, levels_up, physical, ref->location);
 }
 
 // `SELECT CASE ... END` (pgroll allows a whole SELECT without FROM) is the expression it selects.
@@ -108,15 +120,16 @@ CompiledColumnExpression compile_column_expression(Relation rel, const char *exp
 	// Errors name the expression they come from: `up expression "x + 1" for column "y": ...`.
 	MemoryContext caller = CurrentMemoryContext;
 	CompiledColumnExpression compiled{};
-	// Names resolve in the managed schema, as pgroll's triggers resolve them on its connection; a
-	// prepared query keeps this search_path when it is planned again.
+	// Names resolve in the managed schema (after pg_catalog, and with temporary objects last), as
+	// pgroll's triggers resolve them on its connection; a prepared query keeps this search_path when
+	// it is planned again.
+	const char *search_path = psprintf("pg_catalog, %s, pg_temp", quote_identifier(schema));
 	int nest_level = NewGUCNestLevel();
-	(void) set_config_option("search_path", quote_identifier(schema), PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE,
-	                         true, 0, false);
+	(void) set_config_option("search_path", search_path, PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
 	PG_TRY();
 	{
 		compiled = compile(rel, expression, columns, target_column, what);
-		compiled.search_path = pstrdup(quote_identifier(schema));
+		compiled.search_path = search_path;
 		AtEOXact_GUC(true, nest_level);
 	}
 	PG_CATCH();
@@ -190,6 +203,10 @@ CompiledColumnExpression compile_as_query(Relation rel, const char *source, Json
 		elog(ERROR, "could not prepare %s: %s", query, SPI_result_code_string(SPI_result));
 	SPI_keepplan(compiled.query);
 	SPI_finish();
+	ListCell *cell;
+	foreach (cell, SPI_plan_get_plan_sources(compiled.query))
+		require_trusted_functions(reinterpret_cast<Node *>(static_cast<CachedPlanSource *>(lfirst(cell))->query_list),
+		                          rel->rd_rel->relowner);
 	return compiled;
 }
 
@@ -211,7 +228,7 @@ CompiledColumnExpression compile(Relation rel, const char *expression, JsonbCont
 	pstate->p_sourcetext = source;
 	ParseNamespaceItem *table = addRangeTableEntryForRelation(pstate, rel, AccessShareLock, nullptr, false, true);
 	addNSItemToQuery(pstate, table, true, true, true);
-	ColumnMap map{columns, table};
+	ColumnMap map{columns, table, pstate};
 	pstate->p_pre_columnref_hook = resolve_virtual_column;
 	pstate->p_ref_hook_state = &map;
 
@@ -234,6 +251,7 @@ CompiledColumnExpression compile(Relation rel, const char *expression, JsonbCont
 	free_parsestate(pstate);
 
 	Expr *planned = expression_planner(reinterpret_cast<Expr *>(coerced));
+	require_trusted_functions(reinterpret_cast<Node *>(planned), rel->rd_rel->relowner);
 	CompiledColumnExpression compiled{};
 	compiled.target = target;
 	compiled.state = ExecInitExpr(planned, nullptr);

@@ -1,10 +1,8 @@
-// The C++ method converts; the parsing runs in find_column_references, a PostgreSQL-regime frame
-// owning no C++ object, whose PG_TRY sits below every C++ frame, in a subtransaction: a syntax error
-// is rolled back with it and comes back as a message, which the method throws as a pgshift::Error
-// for the bridge to raise again.
+// The C++ methods convert; the parsing runs behind call_postgres (pg/postgres_guard.hpp), in
+// PostgreSQL-regime frames owning no C++ object: a syntax error is rolled back with its
+// subtransaction and comes back as a pgshift::Error for the bridge to raise again.
 #include "pg/expression_parser.hpp"
-
-#include "core/error.hpp"
+#include "pg/postgres_guard.hpp"
 
 extern "C" {
 #include "postgres.h"
@@ -17,9 +15,6 @@ extern "C" {
 #include "parser/parse_type.h"
 #include "nodes/parsenodes.h"
 #include "parser/parser.h"
-#include "access/xact.h"
-#include "utils/memutils.h"
-#include "utils/resowner.h"
 }
 
 namespace {
@@ -80,38 +75,6 @@ bool collect_column_references(Node *node, void *context)
 	return raw_expression_tree_walker(node, walker, context);
 }
 
-// Runs work(argument) in a subtransaction: on an error the subtransaction is rolled back (the only
-// safe way to go on after an error), and false is returned with the error's message and SQLSTATE.
-bool in_subtransaction(void (*work)(void *), void *argument, char **error, const char **sqlstate)
-{
-	MemoryContext caller = CurrentMemoryContext;
-	ResourceOwner owner = CurrentResourceOwner;
-	volatile bool ok = true;
-	BeginInternalSubTransaction(nullptr);
-	MemoryContextSwitchTo(caller);
-	PG_TRY();
-	{
-		work(argument);
-		ReleaseCurrentSubTransaction();
-		MemoryContextSwitchTo(caller);
-		CurrentResourceOwner = owner;
-	}
-	PG_CATCH();
-	{
-		MemoryContextSwitchTo(caller);
-		ErrorData *data = CopyErrorData();
-		FlushErrorState();
-		RollbackAndReleaseCurrentSubTransaction();
-		MemoryContextSwitchTo(caller);
-		CurrentResourceOwner = owner;
-		*error = data->message;
-		*sqlstate = unpack_sql_state(data->sqlerrcode);
-		ok = false;
-	}
-	PG_END_TRY();
-	return ok;
-}
-
 struct ReferenceSearch {
 	const char *expression;
 	Found *found;
@@ -122,14 +85,6 @@ void search_references(void *argument)
 	auto *search = static_cast<ReferenceSearch *>(argument);
 	List *parsed = raw_parser(search->expression, RAW_PARSE_PLPGSQL_EXPR);
 	collect_column_references(castNode(RawStmt, linitial(parsed))->stmt, search->found);
-}
-
-// Parses `expression` as PL/pgSQL parses an expression. Returns false and sets *error on failure.
-bool find_column_references(const char *expression, Found *found, char **error, const char **sqlstate)
-{
-	found->text = expression;
-	ReferenceSearch search{expression, found};
-	return in_subtransaction(search_references, &search, error, sqlstate);
 }
 
 struct VolatilityCheck {
@@ -155,36 +110,26 @@ void check_volatility(void *argument)
 	free_parsestate(pstate);
 }
 
-// Whether `expression` coerced to `type` calls volatile functions, as cookDefault would see it.
-bool check_default_volatility(const char *expression, const char *type, int *kind, char **error,
-                              const char **sqlstate)
-{
-	VolatilityCheck check{expression, type, 0};
-	bool ok = in_subtransaction(check_volatility, &check, error, sqlstate);
-	*kind = check.kind;
-	return ok;
-}
-
 }  // namespace
 
 pgshift::ExpressionParser::DefaultKind PostgresExpressionParser::default_kind(const std::string &expression,
                                                                            const std::string &type) const
 {
-	int kind = 0;
-	char *error = nullptr;
-	const char *sqlstate = nullptr;
-	if (!check_default_volatility(expression.c_str(), type.c_str(), &kind, &error, &sqlstate))
-		throw pgshift::Error(sqlstate, std::string("invalid default \"") + expression + "\" for type " + type + ": " + error);
-	return kind == 0 ? DefaultKind::incompatible : kind == 2 ? DefaultKind::volatile_ : DefaultKind::stable;
+	// Whether `expression` coerced to `type` calls volatile functions, as cookDefault would see it.
+	VolatilityCheck check{expression.c_str(), type.c_str(), 0};
+	auto work = [&check]() { check_volatility(&check); };
+	call_postgres("invalid default \"" + expression + "\" for type " + type, work);
+	return check.kind == 0 ? DefaultKind::incompatible : check.kind == 2 ? DefaultKind::volatile_ : DefaultKind::stable;
 }
 
 std::vector<pgshift::ColumnReference> PostgresExpressionParser::column_references(const std::string &expression) const
 {
+	// Parses `expression` as PL/pgSQL parses an expression.
 	Found found{};
-	char *error = nullptr;
-	const char *sqlstate = nullptr;
-	if (!find_column_references(expression.c_str(), &found, &error, &sqlstate))
-		throw pgshift::Error(sqlstate, std::string("cannot parse SQL expression \"") + expression + "\": " + error);
+	found.text = expression.c_str();
+	ReferenceSearch search{expression.c_str(), &found};
+	auto work = [&search]() { search_references(&search); };
+	call_postgres("cannot parse SQL expression \"" + expression + "\"", work);
 	std::vector<pgshift::ColumnReference> references;
 	for (int i = 0; i < found.count; i++)
 		references.push_back({static_cast<std::size_t>(found.items[i].offset),

@@ -16,6 +16,7 @@
 #include <optional>
 
 #include "pg/backfill_batch.hpp"
+#include "pg/state_access.hpp"
 #include "pg/worker_settings.hpp"
 #include "pg/write_origin.hpp"
 
@@ -75,6 +76,8 @@ struct Job {
 	char *statement;
 	char *cleanup;      // NULL or a statement to run before `statement`
 	bool optional;      // a failure is recorded and the job counts as done
+	bool role_may;      // the worker's role (the migration's) may still migrate the schema
+	char *role_refusal; // why not, when it may not
 };
 
 MemoryContext worker_memory;
@@ -162,9 +165,11 @@ bool job_still_runnable(const char *schema, const Job &job)
 	SPI_connect();
 	Oid types[3] = {NAMEOID, TEXTOID, INT4OID};
 	Datum values[3] = {CStringGetDatum(schema), CStringGetTextDatum(job.migration), Int32GetDatum(job.step)};
+	StateAccess role = begin_state_access();
 	SPI_execute_with_args("SELECT FROM pgshift.jobs WHERE schema = $1 AND migration = $2 AND step = $3 "
 	                      "AND state IN ('pending', 'running') FOR UPDATE",
 	                      3, types, values, nullptr, false, 1);
+	end_state_access(role);
 	bool runnable = SPI_processed == 1;
 	SPI_finish();
 	finish_transaction();
@@ -176,16 +181,33 @@ Job next_job(const char *schema)
 	Job job{};
 	start_transaction("pgshift: looking for work");
 	SPI_connect();
-	Oid types[1] = {NAMEOID};
-	Datum values[1] = {CStringGetDatum(schema)};
-	SPI_execute_with_args("SELECT j.migration, j.step, j.kind = 'backfill', j.statement, j.cleanup, j.optional "
-	                      "FROM pgshift.jobs j "
-	                      "JOIN pgshift.migrations m ON m.schema = j.schema AND m.name = j.migration "
-	                      "WHERE j.schema = $1 AND j.state IN ('pending', 'running') "
-	                      "AND NOT EXISTS (SELECT FROM pgshift.jobs f WHERE f.schema = j.schema "
-	                      "AND f.migration = j.migration AND f.state = 'failed') "
-	                      "ORDER BY m.seq, j.step LIMIT 1",
-	                      1, types, values, nullptr, true, 1);
+	Oid types[2] = {NAMEOID, OIDOID};
+	Datum values[2] = {CStringGetDatum(schema), ObjectIdGetDatum(GetUserId())};
+	// Only the jobs of migrations that run as this worker's role, which must still be allowed to
+	// migrate the schema (it may have lost its membership in the owner since start).
+	// (0.1.0's SQL, which the library still serves until ALTER EXTENSION pgshift UPDATE, records no
+	// role: its worker runs as whoever launched it, as 0.1.0's did.)
+	const char *query = state_records_roles()
+	    ? "SELECT j.migration, j.step, j.kind = 'backfill', j.statement, j.cleanup, j.optional, "
+	      "pgshift._may_migrate($2, $1), "
+	      "pg_catalog.format('role %s may no longer migrate schema %I', $2::pg_catalog.regrole, $1) "
+	      "FROM pgshift.jobs j "
+	      "JOIN pgshift.migrations m ON m.schema = j.schema AND m.name = j.migration "
+	      "WHERE j.schema = $1 AND j.state IN ('pending', 'running') "
+	      "AND coalesce(m.role, (SELECT n.nspowner FROM pg_catalog.pg_namespace n WHERE n.nspname = m.schema)) = $2 "
+	      "AND NOT EXISTS (SELECT FROM pgshift.jobs f WHERE f.schema = j.schema "
+	      "AND f.migration = j.migration AND f.state = 'failed') "
+	      "ORDER BY m.seq, j.step LIMIT 1"
+	    : "SELECT j.migration, j.step, j.kind = 'backfill', j.statement, j.cleanup, j.optional, $2 = $2, NULL "
+	      "FROM pgshift.jobs j "
+	      "JOIN pgshift.migrations m ON m.schema = j.schema AND m.name = j.migration "
+	      "WHERE j.schema = $1 AND j.state IN ('pending', 'running') "
+	      "AND NOT EXISTS (SELECT FROM pgshift.jobs f WHERE f.schema = j.schema "
+	      "AND f.migration = j.migration AND f.state = 'failed') "
+	      "ORDER BY m.seq, j.step LIMIT 1";
+	StateAccess role = begin_state_access();
+	SPI_execute_with_args(query, 2, types, values, nullptr, true, 1);
+	end_state_access(role);
 	if (SPI_processed == 1) {
 		bool isnull;
 		job.found = true;
@@ -195,6 +217,8 @@ Job next_job(const char *schema)
 		job.statement = text_value(0, 4);
 		job.cleanup = text_value(0, 5);
 		job.optional = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 6, &isnull));
+		job.role_may = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 7, &isnull));
+		job.role_refusal = text_value(0, 8);
 	}
 	SPI_finish();
 	finish_transaction();
@@ -210,11 +234,13 @@ void mark_job(const char *schema, const Job &job, const char *state, const char 
 	Datum values[5] = {CStringGetDatum(schema), CStringGetTextDatum(job.migration), Int32GetDatum(job.step),
 	                   CStringGetTextDatum(state), error != nullptr ? CStringGetTextDatum(error) : (Datum) 0};
 	char nulls[5] = {' ', ' ', ' ', ' ', error != nullptr ? ' ' : 'n'};
+	StateAccess role = begin_state_access();
 	SPI_execute_with_args("UPDATE pgshift.jobs SET state = $4, error = $5, updated_at = pg_catalog.clock_timestamp(), "
 	                      "started_at = coalesce(started_at, pg_catalog.clock_timestamp()), "
 	                      "finished_at = CASE WHEN $4 = 'done' THEN pg_catalog.clock_timestamp() END "
 	                      "WHERE schema = $1 AND migration = $2 AND step = $3",
 	                      5, types, values, nulls, false, 0);
+	end_state_access(role);
 	SPI_finish();
 	finish_transaction();
 }
@@ -418,6 +444,12 @@ extern "C" void pgshift_job_worker_main(Datum)
 		Job job = next_job(arguments.schema);
 		if (!job.found)
 			break;
+		if (!job.role_may) {
+			// The migration's role has lost the right to migrate the schema since it started: its
+			// jobs stop, and say why (a superuser can roll the migration back).
+			mark_job(arguments.schema, job, "failed", job.role_refusal);
+			continue;
+		}
 		while (run_step(arguments.schema, job))
 			CHECK_FOR_INTERRUPTS();
 	}
@@ -426,31 +458,32 @@ extern "C" void pgshift_job_worker_main(Datum)
 
 // The worker connects as the role that launches it, which PostgreSQL lets connect only if it may
 // log in: say so now, rather than have every launch die on connecting.
-static void require_login_role(const char *schema)
+static void require_login_role(const char *schema, Oid role_oid)
 {
-	HeapTuple role = SearchSysCache1(AUTHOID, ObjectIdGetDatum(GetUserId()));
+	HeapTuple role = SearchSysCache1(AUTHOID, ObjectIdGetDatum(role_oid));
 	if (!HeapTupleIsValid(role))
-		elog(ERROR, "role %u does not exist", GetUserId());
+		elog(ERROR, "role %u does not exist", role_oid);
 	bool can_login = reinterpret_cast<Form_pg_authid>(GETSTRUCT(role))->rolcanlogin;
 	ReleaseSysCache(role);
 	if (!can_login)
 		ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 		                errmsg("the jobs of schema \"%s\" would run as role \"%s\", which cannot log in", schema,
-		                       GetUserNameFromId(GetUserId(), false)),
-		                errdetail("pgshift's background worker runs as the role that starts (or resumes) the jobs."),
-		                errhint("Do it as a role that can log in and has the tables' privileges, or ALTER ROLE %s LOGIN.",
-		                        quote_identifier(GetUserNameFromId(GetUserId(), false)))));
+		                       GetUserNameFromId(role_oid, false)),
+		                errdetail("pgshift's background worker runs as the role that started the migration."),
+		                errhint("Start the migration as a role that can log in and has the tables' privileges, or ALTER ROLE %s LOGIN.",
+		                        quote_identifier(GetUserNameFromId(role_oid, false)))));
 }
 
 extern "C" Datum pgshift_launch_worker(PG_FUNCTION_ARGS)
 {
-	require_login_role(NameStr(*PG_GETARG_NAME(0)));
+	require_login_role(NameStr(*PG_GETARG_NAME(0)), PG_NARGS() > 1 ? PG_GETARG_OID(1) : GetUserId());
 	BackgroundWorker worker;
 	memset(&worker, 0, sizeof(worker));
 	WorkerArguments arguments;
 	memset(&arguments, 0, sizeof(arguments));
 	arguments.database = MyDatabaseId;
-	arguments.role = GetUserId();
+	// The migration's role (0.1.0's SQL passes none: then the caller, as 0.1.0 did).
+	arguments.role = PG_NARGS() > 1 ? PG_GETARG_OID(1) : GetUserId();
 	arguments.wait_for = GetTopTransactionIdIfAny();
 	strlcpy(arguments.schema, NameStr(*PG_GETARG_NAME(0)), NAMEDATALEN);
 

@@ -514,4 +514,8 @@ source "$here/upgrade_test.sh"
 # shellcheck source-path=SCRIPTDIR source=least_privilege_test.sh
 source "$here/least_privilege_test.sh"
 
+# Two owners, two schemas, one database: each migrates its own at the same time and nothing of the other's.
+# shellcheck source-path=SCRIPTDIR source=multi_tenant_test.sh
+source "$here/multi_tenant_test.sh"
+
 finish_tests

@@ -41,7 +41,17 @@ sql "SELECT schema, name, parent, migration, version_schema, done, migration_typ
 assert_eq "0.1.0's views have no condition" "f" \
   "$(sql "SELECT pg_get_viewdef('public_03_note.items'::regclass) LIKE '%_version_view_open%'")"
 
+# 0.1.0's README had migrators granted rights on pgshift's tables: the update takes them away.
+sql "DROP ROLE IF EXISTS pgshift_upgrade_migrator; CREATE ROLE pgshift_upgrade_migrator;
+     GRANT USAGE ON SCHEMA pgshift TO pgshift_upgrade_migrator;
+     GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA pgshift TO pgshift_upgrade_migrator" >/dev/null
 assert_exit "ALTER EXTENSION pgshift UPDATE" 0 psql -X -q -v ON_ERROR_STOP=1 -c "ALTER EXTENSION pgshift UPDATE TO '$VERSION'"
+assert_eq "no role but the owner writes pgshift's tables any more" "f f" \
+  "$(sql "SELECT has_table_privilege('pgshift_upgrade_migrator', 'pgshift.migrations', 'INSERT'),
+                 has_table_privilege('pgshift_upgrade_migrator', 'pgshift.jobs', 'UPDATE')" | tr '|' ' ')"
+assert_eq "the migration in progress runs as the role that started it" "$(sql "SELECT current_user")" \
+  "$(sql "SELECT role FROM pgshift.migrations WHERE name = '03_note'")"
+sql "DROP OWNED BY pgshift_upgrade_migrator; DROP ROLE pgshift_upgrade_migrator" >/dev/null
 assert_contains "saying how to bring 0.1.0's views up to date" "$ERR" "SELECT pgshift.refresh_version_views('public')"
 assert_eq "the extension is at this version" "$VERSION" "$(sql "SELECT extversion FROM pg_extension WHERE extname = 'pgshift'")"
 sql "SELECT schema, name, parent, migration, version_schema, done, migration_type FROM pgshift.migrations ORDER BY seq" >"$work/history_after"

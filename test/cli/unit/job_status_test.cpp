@@ -110,7 +110,7 @@ TEST(JobStatus, DoneLineSumsUpTheBackfills) {
 	EXPECT_EQ(done_line(state, 9.64), "migration \"02_m\": 2 jobs done in 9.6s (backfill of \"items\": 1,000,000 rows)");
 	JobsState index{"03_i", {statement("CREATE INDEX", "done")}};
 	EXPECT_EQ(done_line(index, 0.2), "migration \"03_i\": 1 job done in 0.2s");
-	JobStatus open = statement("SELECT pgshift._publish_version('public', '04_p')", "done");
+	JobStatus open = statement("SELECT pgshift.publish_version('public', '04_p')", "done");
 	open.is_publish = true;
 	JobsState published{"04_p", {backfill("items", "done", 10, 10, 1.0), open}};
 	EXPECT_EQ(done_line(published, 1.0),

@@ -1,0 +1,23 @@
+// pgshift's tables (migrations, jobs) are written by the extension's owner only (README, "Security
+// model"). The worker runs as the migration's role, and runs its own statements on those tables as
+// the owner, between begin_state_access and end_state_access: nothing a user wrote runs meanwhile.
+#pragma once
+
+extern "C" {
+#include "postgres.h"
+}
+
+struct StateAccess {
+	Oid user;       // what was in effect before
+	int context;
+};
+
+// The owner of the pgshift extension in this database.
+Oid extension_owner(void);
+
+// Whether pgshift's tables record the role of each migration (0.2.0 on; the library also serves
+// 0.1.0's SQL until ALTER EXTENSION pgshift UPDATE).
+bool state_records_roles(void);
+
+StateAccess begin_state_access(void);
+void end_state_access(StateAccess previous);

@@ -1,0 +1,70 @@
+// PostgreSQL regime: plain data only in these frames (see docs/design.md).
+#include "pg/trusted_functions.hpp"
+
+extern "C" {
+#include "access/htup_details.h"
+#include "catalog/pg_proc.h"
+#include "miscadmin.h"
+#include "nodes/nodeFuncs.h"
+#include "utils/acl.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+#include "utils/regproc.h"
+#include "utils/syscache.h"
+}
+
+namespace {
+
+struct TrustCheck {
+	Oid table_owner;
+	Oid untrusted;   // the first function found whose owner is not trusted
+};
+
+Oid function_owner(Oid function)
+{
+	HeapTuple entry = SearchSysCache1(PROCOID, ObjectIdGetDatum(function));
+	if (!HeapTupleIsValid(entry))
+		elog(ERROR, "cache lookup failed for function %u", function);
+	Oid owner = reinterpret_cast<Form_pg_proc>(GETSTRUCT(entry))->proowner;
+	ReleaseSysCache(entry);
+	return owner;
+}
+
+bool is_untrusted(Oid function, void *context)
+{
+	auto *check = static_cast<TrustCheck *>(context);
+	Oid owner = function_owner(function);
+	if (superuser_arg(owner) || is_member_of_role(check->table_owner, owner))
+		return false;
+	check->untrusted = function;
+	return true;
+}
+
+bool find_untrusted(Node *node, void *context)
+{
+	if (node == nullptr)
+		return false;
+	// PostgreSQL 15 declares the walkers as `bool (*)()`; casting through `void (*)()` says we mean it.
+	auto walker = reinterpret_cast<bool (*)()>(reinterpret_cast<void (*)()>(find_untrusted));
+	if (IsA(node, Query))
+		return query_tree_walker(castNode(Query, node), walker, context, 0);
+	if (check_functions_in_node(node, is_untrusted, context))
+		return true;
+	return expression_tree_walker(node, walker, context);
+}
+
+}  // namespace
+
+void require_trusted_functions(Node *node, Oid table_owner)
+{
+	TrustCheck check{table_owner, InvalidOid};
+	if (!find_untrusted(node, &check))
+		return;
+	Oid owner = function_owner(check.untrusted);
+	ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+	                errmsg("it calls function %s of role \"%s\", which is neither a superuser nor a role the table's owner (\"%s\") belongs to",
+	                       format_procedure_qualified(check.untrusted), GetUserNameFromId(owner, false),
+	                       GetUserNameFromId(table_owner, false)),
+	                errdetail("It would run with the rights of every client that writes the table."),
+	                errhint("Name the function you mean with its schema (pg_catalog.format(...)), or have the table's owner own it.")));
+}
