@@ -12,6 +12,11 @@
 --     security would cut short); complete and rollback say what happened and the exact next step;
 --     rollback takes the job lock, so that no index the worker builds outlives it.
 --   * Schema names are looked up by name, not through ::regnamespace (which needs quoting).
+--   * Ownership (README, "Security model"): the functions that change state are one C gate that
+--     runs their implementation as the extension's owner after checking the caller; migrations
+--     record the role that started them and run their SQL, worker and complete/rollback as it;
+--     nobody else writes pgshift's tables (row-level security for reading); DDL capture runs as
+--     the owner; the worker's job of opening a version is pgshift.publish_version.
 
 -- A backfill that 0.1.0 started runs with its version schema open already (0.1.0 opened it at
 -- start): until it is done, new-version writes can destroy old values it has not copied. Finish it
