@@ -486,7 +486,11 @@ sql "UPDATE pg_extension SET extversion = '0.0.9' WHERE extname = 'pgshift'" >/d
 assert_exit "extension version differs" 1 "$PGSHIFT" start "$work/01_create_tables.yaml"
 assert_contains "extension mismatch message" "$ERR" "version 0.0.9"
 assert_exit "init on another version" 1 "$PGSHIFT" init
-assert_contains "init says it is installed at another version" "$ERR" "already installed at version 0.0.9"
+assert_contains "init says it is installed at another version" "$ERR" "already installed in this database is version 0.0.9"
+assert_contains "and what to run" "$ERR" "ALTER EXTENSION pgshift UPDATE TO '$VERSION'"
+sql "UPDATE pg_extension SET extversion = '9.0.0' WHERE extname = 'pgshift'" >/dev/null
+assert_exit "a newer extension" 1 "$PGSHIFT" status
+assert_contains "names the CLI to use" "$ERR" "use pgshift CLI 9.0.0 or later"
 
 # migrate, validate, pull, latest --local, baseline, concurrent migrate.
 # shellcheck source-path=SCRIPTDIR source=commands_test.sh
