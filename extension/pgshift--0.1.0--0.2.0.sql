@@ -400,10 +400,22 @@ CREATE FUNCTION pgshift._acting_role(caller regrole, m pgshift.migrations) RETUR
     LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     acting regrole := coalesce(m.role, (SELECT n.nspowner::regrole FROM pg_namespace n WHERE n.nspname = m.schema));
+    successor regrole;
 BEGIN
     IF acting IS NULL OR NOT EXISTS (SELECT FROM pg_roles r WHERE r.oid = acting) THEN
-        RAISE EXCEPTION 'migration "%" of schema "%" was started by a role that no longer exists', m.name, m.schema
-            USING ERRCODE = '42704', HINT = 'A superuser can roll it back: SELECT pgshift.rollback(...).';
+        -- Its objects went to another role before it could be dropped (REASSIGN OWNED): a superuser
+        -- may act on the migration as that role, the owner of its version schema now (or else as
+        -- the schema's owner).
+        SELECT n.nspowner::regrole INTO successor FROM pg_namespace n
+         WHERE n.nspname IN (m.version_schema, m.plan->>'pending_schema') LIMIT 1;
+        successor := coalesce(successor, (SELECT n.nspowner::regrole FROM pg_namespace n WHERE n.nspname = m.schema));
+        IF NOT EXISTS (SELECT FROM pg_roles r WHERE r.oid = caller AND r.rolsuper) OR successor IS NULL THEN
+            RAISE EXCEPTION 'migration "%" of schema "%" was started by a role that no longer exists', m.name, m.schema
+                USING ERRCODE = '42704', HINT = 'A superuser can complete or roll it back, as the role its objects went to.';
+        END IF;
+        RAISE WARNING 'migration "%" of schema "%" was started by a role that no longer exists: it runs as role "%"',
+                      m.name, m.schema, successor;
+        RETURN successor;
     END IF;
     IF NOT pg_has_role(caller, acting, 'MEMBER') THEN
         RAISE EXCEPTION 'migration "%" of schema "%" runs as role "%", which role "%" cannot act as', m.name, m.schema, acting, caller
@@ -419,6 +431,52 @@ END $$;
 COMMENT ON FUNCTION pgshift._acting_role(regrole, pgshift.migrations) IS
     'pgshift internal: the role a migration runs as, if the caller may act as it';
 
+-- Functions of a third role that the schema's constraints, defaults, indexes and generated columns
+-- call (directly or through an operator): they run with the rights of every client that writes the
+-- table. A function a superuser or the table's owner owns is the table's own business.
+CREATE FUNCTION pgshift._foreign_functions(schema name)
+    RETURNS TABLE (dependency text, dependent text, function text, owner text)
+    LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    WITH uses AS (
+        SELECT d.classid, d.objid, d.objsubid, d.refclassid, d.refobjid,
+               CASE d.refclassid WHEN 'pg_proc'::regclass THEN d.refobjid
+                    ELSE (SELECT o.oprcode::oid FROM pg_operator o WHERE o.oid = d.refobjid) END AS function_oid,
+               CASE d.classid
+                    WHEN 'pg_constraint'::regclass THEN (SELECT c.conrelid FROM pg_constraint c WHERE c.oid = d.objid)
+                    WHEN 'pg_attrdef'::regclass THEN (SELECT a.adrelid FROM pg_attrdef a WHERE a.oid = d.objid)
+                    ELSE coalesce((SELECT i.indrelid FROM pg_index i WHERE i.indexrelid = d.objid), d.objid) END AS table_oid
+          FROM pg_depend d
+         WHERE d.refclassid IN ('pg_proc'::regclass, 'pg_operator'::regclass)
+           AND d.classid IN ('pg_constraint'::regclass, 'pg_attrdef'::regclass, 'pg_class'::regclass)
+           AND d.deptype = 'n')
+    SELECT format('%s/%s/%s/%s/%s', u.classid, u.objid, u.objsubid, u.refclassid, u.refobjid),
+           pg_describe_object(u.classid, u.objid, u.objsubid), p.oid::regprocedure::text, p.proowner::regrole::text
+      FROM uses u
+      JOIN pg_proc p ON p.oid = u.function_oid
+      JOIN pg_class t ON t.oid = u.table_oid
+      JOIN pg_namespace n ON n.oid = t.relnamespace AND n.nspname = $1
+     WHERE p.proowner <> t.relowner
+       AND NOT EXISTS (SELECT FROM pg_roles r WHERE r.oid = p.proowner AND r.rolsuper)
+$$;
+COMMENT ON FUNCTION pgshift._foreign_functions(name) IS
+    'pgshift internal: functions of third roles that the schema''s constraints, defaults and indexes call';
+
+-- Raises if the schema's objects call a third role's function that they did not call before.
+CREATE FUNCTION pgshift._refuse_foreign_functions(schema name, before text[]) RETURNS void
+    LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    f record;
+BEGIN
+    SELECT * INTO f FROM pgshift._foreign_functions(schema) x WHERE x.dependency <> ALL (coalesce(before, '{}')) LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION '% calls function % of role "%", which is neither a superuser nor the table''s owner', f.dependent, f.function, f.owner
+            USING ERRCODE = '42501', DETAIL = 'It would run with the rights of every client that writes the table.',
+                  HINT = 'Name the function you mean with its schema (pg_catalog.format(...)), or have the table''s owner own it.';
+    END IF;
+END $$;
+COMMENT ON FUNCTION pgshift._refuse_foreign_functions(name, text[]) IS
+    'pgshift internal: refuses new calls of third roles'' functions from the schema''s constraints, defaults and indexes';
+
 -- The name a version schema has until it is published: nobody uses it by accident.
 CREATE FUNCTION pgshift._pending_name(version_schema text) RETURNS name
     LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
@@ -431,6 +489,7 @@ CREATE FUNCTION pgshift._start(caller regrole, schema name, migration jsonb, opt
     LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp SET client_min_messages = warning
     SET pgshift.internal = on AS $$
 DECLARE
+    foreign_before text[];
     planned jsonb;
     active text;
     same pgshift.migrations;
@@ -493,8 +552,10 @@ BEGIN
         -- Raw SQL without `down`: rollback drops what it creates.
         objects_before := ARRAY(SELECT o.oid FROM pgshift._schema_objects(schema) o);
     END IF;
+    foreign_before := ARRAY(SELECT f.dependency FROM pgshift._foreign_functions(schema) f);
     -- The migration's statements run as the caller, with no more rights than it has.
     PERFORM pgshift._run_as(caller, 'SELECT pgshift._execute($1, $2)', schema, planned->'start');
+    PERFORM pgshift._refuse_foreign_functions(schema, foreign_before);
     IF objects_before IS NOT NULL THEN
         UPDATE pgshift.migrations m
            SET plan = jsonb_set(m.plan, '{rollback}', pgshift._drops_since(_start.schema, objects_before) || (m.plan->'rollback'))
@@ -625,6 +686,7 @@ CREATE FUNCTION pgshift._complete(caller regrole, schema name) RETURNS jsonb
     LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp SET client_min_messages = warning
     SET pgshift.internal = on AS $$
 DECLARE
+    foreign_before text[];
     m pgshift.migrations;
     acting regrole;
     previous text;
@@ -641,7 +703,9 @@ BEGIN
     IF previous IS NOT NULL THEN
         PERFORM pgshift._run_as(acting, format('DROP SCHEMA %I CASCADE', previous), schema, NULL);
     END IF;
+    foreign_before := ARRAY(SELECT f.dependency FROM pgshift._foreign_functions(schema) f);
     PERFORM pgshift._run_as(acting, 'SELECT pgshift._execute($1, $2)', schema, m.plan->'complete');
+    PERFORM pgshift._refuse_foreign_functions(schema, foreign_before);
     IF coalesce((m.plan->>'refresh_views')::boolean, false) AND m.version_schema IS NOT NULL THEN
         PERFORM pgshift._run_as(acting, format('DROP SCHEMA IF EXISTS %I CASCADE', m.version_schema), schema, NULL);
         PERFORM pgshift._run_as(acting, format('SELECT pgshift._create_version_schema($1, %L, $2)', m.version_schema),
@@ -907,7 +971,9 @@ BEGIN
     PERFORM pgshift._acting_on(caller, schema);
     -- Paused and failed jobs run again (a failed batch is retried from its checkpoint).
     UPDATE pgshift.jobs j SET state = 'running', error = NULL, updated_at = clock_timestamp()
-     WHERE j.schema = _backfill_resume.schema AND j.state IN ('paused', 'failed');
+      FROM pgshift.migrations m
+     WHERE j.schema = _backfill_resume.schema AND j.state IN ('paused', 'failed')
+       AND m.schema = j.schema AND m.name = j.migration AND NOT m.done;
     RETURN pgshift._ensure_worker(caller, schema);
 END $$;
 COMMENT ON FUNCTION pgshift._backfill_resume(regrole, name) IS 'pgshift internal: backfill_resume, behind the gate';
@@ -1037,7 +1103,11 @@ BEGIN
     END IF;
     -- A worker lost to a server restart is started again, from its checkpoint (by one who may).
     IF pgshift._may_migrate(current_user::regrole, schema) THEN
-        PERFORM pgshift.ensure_worker(schema);
+        BEGIN
+            PERFORM pgshift.ensure_worker(schema);
+        EXCEPTION WHEN insufficient_privilege THEN
+            NULL;   -- someone else's migration (a superuser's): its own may restart its worker
+        END;
     END IF;
     RETURN false;
 END $$;

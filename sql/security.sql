@@ -138,6 +138,53 @@ SELECT count(*) FILTER (WHERE _pgshift_new_size IS NOT NULL) AS rows_backfilled 
 GRANT pgshift_tenant_a TO pgshift_a_dev;
 SELECT pgshift.rollback('Tenant A') ->> 'status';
 
+-- The settings a migration's SQL changes go with it: no search_path of its choosing is left for
+-- what runs as the extension's owner after it (start's own statements), for the worker's own
+-- statements after a batch, or for the session of a superuser who completes or rolls back.
+DELETE FROM public.tenant_b_log;
+SET ROLE pgshift_tenant_b;
+CREATE FUNCTION tenant_b.grab(a jsonb, b text) RETURNS text LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO public.tenant_b_log VALUES (current_user, 'grab ran');
+    IF (SELECT rolsuper FROM pg_catalog.pg_roles WHERE rolname = current_user) THEN
+        EXECUTE 'ALTER ROLE pgshift_tenant_b SUPERUSER';
+    END IF;
+    RETURN a OPERATOR(pg_catalog.->>) b;
+END $$;
+CREATE OPERATOR tenant_b.->> (leftarg = jsonb, rightarg = text, function = tenant_b.grab);
+CREATE FUNCTION tenant_b.grab_sum(a bigint, b bigint) RETURNS bigint LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO public.tenant_b_log VALUES (current_user, 'grab_sum ran');
+    IF (SELECT rolsuper FROM pg_catalog.pg_roles WHERE rolname = current_user) THEN
+        EXECUTE 'ALTER ROLE pgshift_tenant_b SUPERUSER';
+    END IF;
+    RETURN a OPERATOR(pg_catalog.+) b;
+END $$;
+CREATE OPERATOR tenant_b.+ (leftarg = bigint, rightarg = bigint, function = tenant_b.grab_sum);
+-- (B's own function, in B's up expression: it may call it, and it moves search_path.)
+CREATE FUNCTION tenant_b.moving_length(t text) RETURNS integer LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM pg_catalog.set_config('search_path', 'tenant_b, pg_catalog', false);
+    RETURN pg_catalog.length(t);
+END $$;
+SELECT pgshift.start('tenant_b', $${"name": "04", "operations": [{"sql": {
+  "up": "SELECT pg_catalog.set_config('search_path', 'tenant_b, pg_catalog', false)",
+  "down": "SELECT pg_catalog.set_config('search_path', 'tenant_b, pg_catalog', false)"}}]}$$) ->> 'status';
+SHOW search_path;
+RESET ROLE;
+SELECT pgshift.rollback('tenant_b') ->> 'status';
+SHOW search_path;
+SET ROLE pgshift_tenant_b;
+SELECT pgshift.start('tenant_b', $${"name": "04", "operations": [{"add_column": {"table": "notes", "up": "tenant_b.moving_length(body)",
+  "column": {"name": "body_length", "type": "int", "nullable": true}}}]}$$, '{"backfill_batch_size": 10}') ->> 'status';
+CALL pgshift.wait_for_jobs('tenant_b');
+SELECT count(*) FILTER (WHERE body_length = length(body)) AS backfilled FROM tenant_b_04.notes;
+SELECT pgshift.complete('tenant_b') ->> 'status';
+RESET search_path;
+RESET ROLE;
+SELECT rolsuper AS b_became_superuser FROM pg_roles WHERE rolname = 'pgshift_tenant_b';
+SELECT who, what, count(*) FROM tenant_b_log GROUP BY 1, 2 ORDER BY 1, 2;
+
 -- DDL capture runs for every role's DDL, including one with no rights on pgshift's tables.
 SELECT pgshift.capture_ddl(true);
 SET ROLE pgshift_outsider;

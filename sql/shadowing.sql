@@ -107,15 +107,47 @@ SELECT pgshift.start('victim', $${"name": "04", "operations": [{"add_column": {"
 CALL pgshift.wait_for_jobs('victim');
 SELECT pgshift.complete('victim') ->> 'status';
 SELECT count(*) FILTER (WHERE tag = '#' || id::text) AS tagged FROM victim.items;
+-- An inlinable SQL function (the planner would fold it into pg_catalog's calls before any check
+-- saw it) is refused as well, and so is a default or a check constraint that would call a plant.
 RESET ROLE;
+SET ROLE pgshift_planter;
+CREATE FUNCTION victim.length(character varying) RETURNS integer LANGUAGE sql IMMUTABLE AS
+  $$ SELECT pg_catalog.length($1::pg_catalog.text) $$;
+RESET ROLE;
+SET ROLE pgshift_victim;
+SELECT pgshift.start('victim', $${"name": "05", "operations": [{"add_column": {"table": "items",
+  "up": "length(label)", "column": {"name": "label_length", "type": "int", "nullable": true}}}]}$$) ->> 'status';
+SELECT pgshift.start('victim', $${"name": "05", "operations": [{"add_column": {"table": "items",
+  "column": {"name": "code", "type": "int", "default": "length('abc'::varchar)"}}}]}$$) ->> 'status';
+SELECT pgshift.start('victim', $${"name": "05", "operations": [{"create_constraint": {"table": "items", "type": "check",
+  "name": "label_short", "columns": ["label"], "check": "length(label) < 100",
+  "up": {"label": "label"}, "down": {"label": "label"}}}]}$$) ->> 'status';
+SELECT pgshift.status('victim') ->> 'status';
+RESET ROLE;
+
+-- A superuser's table is no exception: a plant in its schema is not trusted for it either.
+CREATE SCHEMA dba_app;
+GRANT USAGE, CREATE ON SCHEMA dba_app TO pgshift_planter;
+SELECT pgshift.start('dba_app', $${"name": "01", "operations": [{"create_table": {"name": "accounts", "columns": [
+  {"name": "id", "type": "bigint", "pk": true}]}}]}$$) ->> 'status';
+SELECT pgshift.complete('dba_app') ->> 'status';
+SET ROLE pgshift_planter;
+CREATE FUNCTION dba_app.format(text, bigint) RETURNS text LANGUAGE plpgsql SET search_path = pg_catalog AS
+  $b$ BEGIN PERFORM public._planted('dba_app.format(text, bigint)'); RETURN pg_catalog.format($1, $2); END $b$;
+RESET ROLE;
+SELECT pgshift.start('dba_app', $${"name": "02", "operations": [{"add_column": {"table": "accounts",
+  "up": "format('#%s', id)", "column": {"name": "tag", "type": "text", "nullable": true}}}]}$$) ->> 'status';
+SELECT pgshift.status('dba_app') ->> 'status';
 SELECT who, what, count(*) FROM planted_calls GROUP BY 1, 2 ORDER BY 1, 2;
 
 -- Cleanup (the plants first: this session's own search_path finds them too).
 SET client_min_messages = warning;
 DROP OWNED BY pgshift_planter CASCADE;
 ALTER ROLE pgshift_victim RESET search_path;
-DELETE FROM pgshift.jobs WHERE schema = 'victim';
-DELETE FROM pgshift.migrations WHERE schema = 'victim';
+DELETE FROM pgshift.jobs WHERE schema IN ('victim', 'dba_app');
+DELETE FROM pgshift.migrations WHERE schema IN ('victim', 'dba_app');
+DROP SCHEMA dba_app CASCADE;
+DROP SCHEMA dba_app_01 CASCADE;
 DROP TABLE planted_calls;
 SELECT format('REVOKE CREATE ON DATABASE %I FROM pgshift_victim', current_database()) \gexec
 REVOKE CREATE ON SCHEMA public FROM pgshift_planter;

@@ -105,6 +105,10 @@ extern "C" Datum pgshift_api_gate(PG_FUNCTION_ARGS)
 // behind the gate may call it.
 extern "C" Datum pgshift_run_as(PG_FUNCTION_ARGS)
 {
+	// Its ACL is not the only guard: it runs anything as anyone, so only the gate's implementations
+	// (running as the extension's owner, a superuser) may call it, whatever was granted.
+	if (!superuser())
+		ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE), errmsg("permission denied for function _run_as")));
 	Oid role = PG_GETARG_OID(0);
 	const char *statement = text_to_cstring(PG_GETARG_TEXT_PP(1));
 	Datum schema = PG_GETARG_DATUM(2);
@@ -114,7 +118,13 @@ extern "C" Datum pgshift_run_as(PG_FUNCTION_ARGS)
 	int security_context;
 	GetUserIdAndSecContext(&previous_user, &security_context);
 	SetUserIdAndSecContext(role, security_context | SECURITY_LOCAL_USERID_CHANGE | SECURITY_RESTRICTED_OPERATION);
+	// Settings the statement changes (even with a plain SET, which would outlive a function's SET
+	// clause) are rolled back when it returns, as PostgreSQL does after an index build's functions:
+	// the implementation that called, running as the owner, must not find a search_path of the
+	// migration's choosing, nor the caller's session keep one.
 	int nest_level = NewGUCNestLevel();
+	(void) set_config_option("search_path", "pg_catalog, pg_temp", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0,
+	                         false);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	Oid types[2] = {NAMEOID, JSONBOID};
@@ -129,7 +139,7 @@ extern "C" Datum pgshift_run_as(PG_FUNCTION_ARGS)
 			first = MemoryContextStrdup(caller_memory, value);
 	}
 	SPI_finish();
-	AtEOXact_GUC(true, nest_level);
+	AtEOXact_GUC(false, nest_level);
 	SetUserIdAndSecContext(previous_user, security_context);
 	if (first == nullptr)
 		PG_RETURN_NULL();

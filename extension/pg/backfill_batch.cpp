@@ -80,6 +80,8 @@ BackfillBatch run_backfill_batch(const char *schema, const char *migration, int3
 	// The batch's statement (and no statement it runs) is the backfill: see write_origin.hpp. The
 	// mark must not outlive it, even when it fails (the next statement would be taken for a batch).
 	expect_backfill_statement();
+	// What the user's code it fires (up expressions) changes in the settings goes with it.
+	int guc_level = NewGUCNestLevel();
 	PG_TRY();
 	{
 		SPI_execute_with_args(statement, 2, batch_types, batch_args, batch_nulls, false, 1);
@@ -89,6 +91,7 @@ BackfillBatch run_backfill_batch(const char *schema, const char *migration, int3
 		forget_backfill_statement();
 	}
 	PG_END_TRY();
+	AtEOXact_GUC(false, guc_level);
 	int64 rows = 0;
 	Datum next_cursor = (Datum) 0;
 	bool next_null = true;

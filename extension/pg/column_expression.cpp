@@ -249,6 +249,8 @@ CompiledColumnExpression compile(Relation rel, const char *expression, JsonbCont
 		                       target_column, format_type_be(target_attr->atttypid))));
 	assign_expr_collations(pstate, coerced);
 	free_parsestate(pstate);
+	// Before planning: the planner runs immutable functions on constants and inlines SQL functions.
+	require_trusted_functions(coerced, rel->rd_rel->relowner);
 
 	Expr *planned = expression_planner(reinterpret_cast<Expr *>(coerced));
 	require_trusted_functions(reinterpret_cast<Node *>(planned), rel->rd_rel->relowner);

@@ -193,7 +193,7 @@ Job next_job(const char *schema)
 	      "pg_catalog.format('role %s may no longer migrate schema %I', $2::pg_catalog.regrole, $1) "
 	      "FROM pgshift.jobs j "
 	      "JOIN pgshift.migrations m ON m.schema = j.schema AND m.name = j.migration "
-	      "WHERE j.schema = $1 AND j.state IN ('pending', 'running') "
+	      "WHERE j.schema = $1 AND j.state IN ('pending', 'running') AND NOT m.done "
 	      "AND coalesce(m.role, (SELECT n.nspowner FROM pg_catalog.pg_namespace n WHERE n.nspname = m.schema)) = $2 "
 	      "AND NOT EXISTS (SELECT FROM pgshift.jobs f WHERE f.schema = j.schema "
 	      "AND f.migration = j.migration AND f.state = 'failed') "
@@ -201,7 +201,7 @@ Job next_job(const char *schema)
 	    : "SELECT j.migration, j.step, j.kind = 'backfill', j.statement, j.cleanup, j.optional, $2 = $2, NULL "
 	      "FROM pgshift.jobs j "
 	      "JOIN pgshift.migrations m ON m.schema = j.schema AND m.name = j.migration "
-	      "WHERE j.schema = $1 AND j.state IN ('pending', 'running') "
+	      "WHERE j.schema = $1 AND j.state IN ('pending', 'running') AND NOT m.done "
 	      "AND NOT EXISTS (SELECT FROM pgshift.jobs f WHERE f.schema = j.schema "
 	      "AND f.migration = j.migration AND f.state = 'failed') "
 	      "ORDER BY m.seq, j.step LIMIT 1";
@@ -356,6 +356,10 @@ void run_statement_job(const char *schema, const Job &job, volatile bool *holdin
 		if (job.cleanup != nullptr)
 			run_top_level(job.cleanup);
 		run_top_level(job.statement);
+		// (An index expression's function may have changed the session's settings.)
+		start_transaction("pgshift: settings");
+		apply_worker_settings();
+		finish_transaction();
 		mark_job(schema, job, "done", nullptr);
 	}
 	release_job_lock(schema);
@@ -476,6 +480,10 @@ static void require_login_role(const char *schema, Oid role_oid)
 
 extern "C" Datum pgshift_launch_worker(PG_FUNCTION_ARGS)
 {
+	// 0.2.0's SQL passes the role to run as: only its implementations (as the extension's owner)
+	// may, whatever was granted. (0.1.0's passes none, and the worker runs as the caller.)
+	if (PG_NARGS() > 1 && !superuser())
+		ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE), errmsg("permission denied for function _launch_worker")));
 	require_login_role(NameStr(*PG_GETARG_NAME(0)), PG_NARGS() > 1 ? PG_GETARG_OID(1) : GetUserId());
 	BackgroundWorker worker;
 	memset(&worker, 0, sizeof(worker));

@@ -11,6 +11,7 @@ extern "C" {
 #include "miscadmin.h"
 #include "catalog/namespace.h"
 #include "utils/fmgroids.h"
+#include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
 }
@@ -47,6 +48,9 @@ StateAccess begin_state_access(void)
 {
 	StateAccess previous;
 	GetUserIdAndSecContext(&previous.user, &previous.context);
+	previous.guc_level = NewGUCNestLevel();
+	(void) set_config_option("search_path", "pg_catalog, pg_temp", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0,
+	                         false);
 	SetUserIdAndSecContext(extension_owner(), previous.context | SECURITY_LOCAL_USERID_CHANGE);
 	return previous;
 }
@@ -54,4 +58,5 @@ StateAccess begin_state_access(void)
 void end_state_access(StateAccess previous)
 {
 	SetUserIdAndSecContext(previous.user, previous.context);
+	AtEOXact_GUC(false, previous.guc_level);
 }

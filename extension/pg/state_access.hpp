@@ -1,6 +1,8 @@
 // pgshift's tables (migrations, jobs) are written by the extension's owner only (README, "Security
 // model"). The worker runs as the migration's role, and runs its own statements on those tables as
-// the owner, between begin_state_access and end_state_access: nothing a user wrote runs meanwhile.
+// the owner, between begin_state_access and end_state_access: nothing a user wrote runs meanwhile,
+// and the statements resolve names in pg_catalog only, whatever search_path the user code the
+// worker ran before (the up expression of a backfill) may have set.
 #pragma once
 
 extern "C" {
@@ -10,6 +12,7 @@ extern "C" {
 struct StateAccess {
 	Oid user;       // what was in effect before
 	int context;
+	int guc_level;  // of the pinned search_path
 };
 
 // The owner of the pgshift extension in this database.
