@@ -407,7 +407,8 @@ BEGIN
         -- may act on the migration as that role, the owner of its version schema now (or else as
         -- the schema's owner).
         SELECT n.nspowner::regrole INTO successor FROM pg_namespace n
-         WHERE n.nspname IN (m.version_schema, m.plan->>'pending_schema') LIMIT 1;
+         WHERE n.nspname IN (m.version_schema, m.plan->>'pending_schema') AND pgshift._may_migrate(n.nspowner::regrole, m.schema)
+         ORDER BY n.nspname = m.version_schema DESC LIMIT 1;
         successor := coalesce(successor, (SELECT n.nspowner::regrole FROM pg_namespace n WHERE n.nspname = m.schema));
         IF NOT EXISTS (SELECT FROM pg_roles r WHERE r.oid = caller AND r.rolsuper) OR successor IS NULL THEN
             RAISE EXCEPTION 'migration "%" of schema "%" was started by a role that no longer exists', m.name, m.schema
@@ -431,35 +432,47 @@ END $$;
 COMMENT ON FUNCTION pgshift._acting_role(regrole, pgshift.migrations) IS
     'pgshift internal: the role a migration runs as, if the caller may act as it';
 
--- Functions of a third role that the schema's constraints, defaults, indexes and generated columns
--- call (directly or through an operator): they run with the rights of every client that writes the
--- table. A function a superuser or the table's owner owns is the table's own business.
+-- Functions of a third role that the schema's constraints (of tables and domains), defaults,
+-- indexes, generated columns, policies, rules, views and triggers call, directly or through an
+-- operator: they run with the rights of every client that uses the table. A function a superuser
+-- or the object's owner owns is the owner's own business. `dependency` is (owner object, function):
+-- an object that already called the function (a default copied onto a twin column) is no news.
 CREATE FUNCTION pgshift._foreign_functions(schema name)
     RETURNS TABLE (dependency text, dependent text, function text, owner text)
     LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
     WITH uses AS (
-        SELECT d.classid, d.objid, d.objsubid, d.refclassid, d.refobjid,
+        SELECT d.classid, d.objid, d.objsubid,
                CASE d.refclassid WHEN 'pg_proc'::regclass THEN d.refobjid
                     ELSE (SELECT o.oprcode::oid FROM pg_operator o WHERE o.oid = d.refobjid) END AS function_oid,
                CASE d.classid
-                    WHEN 'pg_constraint'::regclass THEN (SELECT c.conrelid FROM pg_constraint c WHERE c.oid = d.objid)
+                    WHEN 'pg_constraint'::regclass THEN (SELECT nullif(c.conrelid, 0) FROM pg_constraint c WHERE c.oid = d.objid)
                     WHEN 'pg_attrdef'::regclass THEN (SELECT a.adrelid FROM pg_attrdef a WHERE a.oid = d.objid)
-                    ELSE coalesce((SELECT i.indrelid FROM pg_index i WHERE i.indexrelid = d.objid), d.objid) END AS table_oid
+                    WHEN 'pg_policy'::regclass THEN (SELECT p.polrelid FROM pg_policy p WHERE p.oid = d.objid)
+                    WHEN 'pg_rewrite'::regclass THEN (SELECT r.ev_class FROM pg_rewrite r WHERE r.oid = d.objid)
+                    WHEN 'pg_trigger'::regclass THEN (SELECT t.tgrelid FROM pg_trigger t WHERE t.oid = d.objid)
+                    ELSE coalesce((SELECT i.indrelid FROM pg_index i WHERE i.indexrelid = d.objid), d.objid) END AS table_oid,
+               CASE d.classid WHEN 'pg_constraint'::regclass
+                    THEN (SELECT nullif(c.contypid, 0) FROM pg_constraint c WHERE c.oid = d.objid) END AS domain_oid
           FROM pg_depend d
          WHERE d.refclassid IN ('pg_proc'::regclass, 'pg_operator'::regclass)
-           AND d.classid IN ('pg_constraint'::regclass, 'pg_attrdef'::regclass, 'pg_class'::regclass)
-           AND d.deptype = 'n')
-    SELECT format('%s/%s/%s/%s/%s', u.classid, u.objid, u.objsubid, u.refclassid, u.refobjid),
-           pg_describe_object(u.classid, u.objid, u.objsubid), p.oid::regprocedure::text, p.proowner::regrole::text
-      FROM uses u
-      JOIN pg_proc p ON p.oid = u.function_oid
-      JOIN pg_class t ON t.oid = u.table_oid
-      JOIN pg_namespace n ON n.oid = t.relnamespace AND n.nspname = $1
-     WHERE p.proowner <> t.relowner
+           AND d.classid IN ('pg_constraint'::regclass, 'pg_attrdef'::regclass, 'pg_class'::regclass, 'pg_policy'::regclass,
+                             'pg_rewrite'::regclass, 'pg_trigger'::regclass)
+           AND d.deptype = 'n'),
+    owned AS (
+        SELECT u.*, coalesce(t.relowner, ty.typowner) AS owner_oid, coalesce(t.relnamespace, ty.typnamespace) AS namespace_oid
+          FROM uses u
+          LEFT JOIN pg_class t ON t.oid = u.table_oid
+          LEFT JOIN pg_type ty ON ty.oid = u.domain_oid)
+    SELECT format('%s/%s', coalesce(o.table_oid, o.domain_oid), p.oid),
+           pg_describe_object(o.classid, o.objid, o.objsubid), p.oid::regprocedure::text, p.proowner::regrole::text
+      FROM owned o
+      JOIN pg_proc p ON p.oid = o.function_oid
+      JOIN pg_namespace n ON n.oid = o.namespace_oid AND n.nspname = $1
+     WHERE p.proowner <> o.owner_oid
        AND NOT EXISTS (SELECT FROM pg_roles r WHERE r.oid = p.proowner AND r.rolsuper)
 $$;
 COMMENT ON FUNCTION pgshift._foreign_functions(name) IS
-    'pgshift internal: functions of third roles that the schema''s constraints, defaults and indexes call';
+    'pgshift internal: functions of third roles that the schema''s objects call';
 
 -- Raises if the schema's objects call a third role's function that they did not call before.
 CREATE FUNCTION pgshift._refuse_foreign_functions(schema name, before text[]) RETURNS void
@@ -469,7 +482,7 @@ DECLARE
 BEGIN
     SELECT * INTO f FROM pgshift._foreign_functions(schema) x WHERE x.dependency <> ALL (coalesce(before, '{}')) LIMIT 1;
     IF FOUND THEN
-        RAISE EXCEPTION '% calls function % of role "%", which is neither a superuser nor the table''s owner', f.dependent, f.function, f.owner
+        RAISE EXCEPTION '% calls function % of role "%", which is neither a superuser nor its owner', f.dependent, f.function, f.owner
             USING ERRCODE = '42501', DETAIL = 'It would run with the rights of every client that writes the table.',
                   HINT = 'Name the function you mean with its schema (pg_catalog.format(...)), or have the table''s owner own it.';
     END IF;
@@ -752,6 +765,7 @@ CREATE FUNCTION pgshift._rollback(caller regrole, schema name) RETURNS jsonb
     LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp SET client_min_messages = warning
     SET pgshift.internal = on AS $$
 DECLARE
+    foreign_before text[];
     m pgshift.migrations;
     acting regrole;
 BEGIN
@@ -774,7 +788,9 @@ BEGIN
     IF m.plan ? 'pending_schema' THEN
         PERFORM pgshift._run_as(acting, format('DROP SCHEMA IF EXISTS %I CASCADE', m.plan->>'pending_schema'), schema, NULL);
     END IF;
+    foreign_before := ARRAY(SELECT f.dependency FROM pgshift._foreign_functions(schema) f);
     PERFORM pgshift._run_as(acting, 'SELECT pgshift._execute($1, $2)', schema, m.plan->'rollback');
+    PERFORM pgshift._refuse_foreign_functions(schema, foreign_before);
     DELETE FROM pgshift.migrations WHERE migrations.schema = m.schema AND name = m.name;
     RETURN jsonb_build_object('name', m.name, 'version_schema', m.version_schema, 'status', 'Rolled back');
 END $$;
@@ -1082,6 +1098,19 @@ REVOKE ALL ON FUNCTION pgshift._start(regrole, name, jsonb, jsonb), pgshift._pub
     pgshift._record_ddl()
     FROM PUBLIC;
 
+-- Whether the role may act on the schema's active migration (as _acting_on would let it), whose
+-- role may still migrate the schema.
+CREATE FUNCTION pgshift._may_act_on(who regrole, schema name) RETURNS boolean
+    LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT pgshift._may_migrate($1, $2) AND EXISTS (
+        SELECT FROM pgshift.migrations m,
+               LATERAL (SELECT coalesce(m.role, (SELECT n.nspowner FROM pg_namespace n WHERE n.nspname = m.schema)) AS acting) a
+         WHERE m.schema = $2 AND NOT m.done AND EXISTS (SELECT FROM pg_roles r WHERE r.oid = a.acting)
+           AND pg_has_role($1, a.acting, 'MEMBER') AND pgshift._may_migrate(a.acting::regrole, $2))
+$$;
+COMMENT ON FUNCTION pgshift._may_act_on(regrole, name) IS
+    'pgshift internal: whether a role may act on the schema''s active migration';
+
 -- wait_for_jobs commits between polls, so it cannot pin its search_path with SET: it names
 -- everything qualified, and what it checks runs in a function that pins it.
 CREATE FUNCTION pgshift._jobs_settled(schema name, deadline timestamptz, timeout_seconds double precision)
@@ -1102,12 +1131,9 @@ BEGIN
         RAISE EXCEPTION 'jobs of schema "%" still running after % s', schema, timeout_seconds USING ERRCODE = '57014';
     END IF;
     -- A worker lost to a server restart is started again, from its checkpoint (by one who may).
-    IF pgshift._may_migrate(current_user::regrole, schema) THEN
-        BEGIN
-            PERFORM pgshift.ensure_worker(schema);
-        EXCEPTION WHEN insufficient_privilege THEN
-            NULL;   -- someone else's migration (a superuser's): its own may restart its worker
-        END;
+    -- (Not for someone else's migration, a superuser's say: its own role may restart its worker.)
+    IF pgshift._may_act_on(current_user::regrole, schema) THEN
+        PERFORM pgshift.ensure_worker(schema);
     END IF;
     RETURN false;
 END $$;

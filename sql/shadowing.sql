@@ -122,6 +122,16 @@ SELECT pgshift.start('victim', $${"name": "05", "operations": [{"add_column": {"
 SELECT pgshift.start('victim', $${"name": "05", "operations": [{"create_constraint": {"table": "items", "type": "check",
   "name": "label_short", "columns": ["label"], "check": "length(label) < 100",
   "up": {"label": "label"}, "down": {"label": "label"}}}]}$$) ->> 'status';
+-- A policy made by raw SQL, and a domain of the planter's whose check would run on every write.
+SELECT pgshift.start('victim', $${"name": "05", "operations": [{"sql": {
+  "up": "CREATE POLICY nonempty ON victim.items USING (length(label) > 0)", "down": "DROP POLICY nonempty ON victim.items"}}]}$$) ->> 'status';
+RESET ROLE;
+SET ROLE pgshift_planter;
+CREATE DOMAIN victim.tag_text AS text CHECK (public._planted('domain check') IS NULL);
+RESET ROLE;
+SET ROLE pgshift_victim;
+SELECT pgshift.start('victim', $${"name": "05", "operations": [{"add_column": {"table": "items",
+  "up": "CAST(id AS victim.tag_text)", "column": {"name": "tag2", "type": "text", "nullable": true}}}]}$$) ->> 'status';
 SELECT pgshift.status('victim') ->> 'status';
 RESET ROLE;
 

@@ -12,6 +12,11 @@ CALL pgshift.wait_for_jobs('sq');
 SELECT * FROM sq_02.posts ORDER BY id;
 SET search_path TO sq_01;
 INSERT INTO posts (user_id) VALUES (2), (9);   -- through the old version: 9 has no user
+-- The session's temporary schema appears and the table the query reads is analyzed: the plan
+-- cache analyzes the expression's query again, which must find the same names (and not crash).
+CREATE TEMP TABLE scratch (x int);
+ANALYZE sq.users;
+INSERT INTO posts (user_id) VALUES (1);
 RESET search_path;
 SELECT * FROM sq_02.posts ORDER BY id;
 SELECT pgshift.complete('sq') ->> 'status';

@@ -9,6 +9,7 @@
 #include "pg/write_origin.hpp"
 
 extern "C" {
+#include "miscadmin.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "fmgr.h"
@@ -131,13 +132,16 @@ BackfillBatch run_backfill_batch(const char *schema, const char *migration, int3
 // job, which stays paused; NULL when the job is not there, failed or done.
 extern "C" Datum pgshift_backfill_batch(PG_FUNCTION_ARGS)
 {
+	// It writes pgshift's tables as their owner: for tests of exact interleavings, by a superuser.
+	if (!superuser())
+		ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE), errmsg("permission denied for function _backfill_batch")));
 	const char *schema = NameStr(*PG_GETARG_NAME(0));
 	const char *migration = text_to_cstring(PG_GETARG_TEXT_PP(1));
 	int32 step = PG_GETARG_INT32(2);
 	int nest_level = NewGUCNestLevel();
 	apply_worker_settings(true);   // the worker's own: its cursor must read back the same in the worker
 	BackfillBatch batch = run_backfill_batch(schema, migration, step, true);
-	AtEOXact_GUC(true, nest_level);
+	AtEOXact_GUC(false, nest_level);   // they last as long as the call
 	if (!batch.ran)
 		PG_RETURN_NULL();
 	PG_RETURN_INT64(batch.rows);

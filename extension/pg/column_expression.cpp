@@ -20,6 +20,7 @@ extern "C" {
 #include "utils/lsyscache.h"
 #include "utils/plancache.h"
 #include "utils/rel.h"
+#include "utils/ruleutils.h"
 }
 
 #include "nodes/params.h"
@@ -129,7 +130,8 @@ CompiledColumnExpression compile_column_expression(Relation rel, const char *exp
 	PG_TRY();
 	{
 		compiled = compile(rel, expression, columns, target_column, what);
-		compiled.search_path = search_path;
+		// (A query form names everything outside pg_catalog qualified: see compile_as_query.)
+		compiled.search_path = compiled.query != nullptr ? "pg_catalog" : search_path;
 		AtEOXact_GUC(true, nest_level);
 	}
 	PG_CATCH();
@@ -186,10 +188,16 @@ void setup_parameters(ParseState *pstate, void *arg)
 	pstate->p_ref_hook_state = arg;
 }
 
+// The query is analyzed once, with the row's columns as parameters, checked, and kept as the text
+// PostgreSQL deparses from it with every name outside pg_catalog qualified. That text is what is
+// prepared, and run with search_path = pg_catalog: when the plan cache analyzes it again (after a
+// schema change, an ANALYZE...), its names resolve to what they resolved to here, not to a function
+// planted since; and it needs no parser hook whose state would have to outlive this call.
 CompiledColumnExpression compile_as_query(Relation rel, const char *source, JsonbContainer *columns, AttrNumber target)
 {
-	Form_pg_attribute target_attr = TupleDescAttr(RelationGetDescr(rel), target - 1);
-	ParameterState state{columns, RelationGetDescr(rel)};
+	TupleDesc descriptor = RelationGetDescr(rel);
+	Form_pg_attribute target_attr = TupleDescAttr(descriptor, target - 1);
+	ParameterState state{columns, descriptor};
 	const char *query = psprintf("SELECT CAST(%s AS %s)", source,
 	                             format_type_with_typemod(target_attr->atttypid, target_attr->atttypmod));
 	CompiledColumnExpression compiled{};
@@ -198,15 +206,30 @@ CompiledColumnExpression compile_as_query(Relation rel, const char *source, Json
 	compiled.result_by_value = target_attr->attbyval;
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	compiled.query = SPI_prepare_params(query, setup_parameters, &state, 0);
-	if (compiled.query == nullptr)
+	SPIPlanPtr analyzed = SPI_prepare_params(query, setup_parameters, &state, 0);
+	if (analyzed == nullptr)
 		elog(ERROR, "could not prepare %s: %s", query, SPI_result_code_string(SPI_result));
+	List *sources = SPI_plan_get_plan_sources(analyzed);
+	if (list_length(sources) != 1 || list_length(static_cast<CachedPlanSource *>(linitial(sources))->query_list) != 1)
+		elog(ERROR, "pgshift: an expression's query must be one query");
+	Query *tree = linitial_node(Query, static_cast<CachedPlanSource *>(linitial(sources))->query_list);
+	require_trusted_functions(reinterpret_cast<Node *>(tree), rel->rd_rel->relowner);
+
+	int nest_level = NewGUCNestLevel();
+	(void) set_config_option("search_path", "pg_catalog", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
+	const char *qualified = pg_get_querydef(tree, false);
+	Oid *types = static_cast<Oid *>(palloc(sizeof(Oid) * Max(descriptor->natts, 1)));
+	for (int i = 0; i < descriptor->natts; i++) {
+		Form_pg_attribute attribute = TupleDescAttr(descriptor, i);
+		types[i] = attribute->attisdropped ? TEXTOID : attribute->atttypid;   // (a dropped column is never named)
+	}
+	compiled.query = SPI_prepare(qualified, descriptor->natts, types);
+	if (compiled.query == nullptr)
+		elog(ERROR, "could not prepare %s: %s", qualified, SPI_result_code_string(SPI_result));
+	AtEOXact_GUC(true, nest_level);
 	SPI_keepplan(compiled.query);
+	SPI_freeplan(analyzed);
 	SPI_finish();
-	ListCell *cell;
-	foreach (cell, SPI_plan_get_plan_sources(compiled.query))
-		require_trusted_functions(reinterpret_cast<Node *>(static_cast<CachedPlanSource *>(lfirst(cell))->query_list),
-		                          rel->rd_rel->relowner);
 	return compiled;
 }
 

@@ -19,7 +19,7 @@ struct CompiledColumnExpression {
 	AttrNumber target;    // physical column the value is written to
 	ExprState *state;     // fast path: evaluates over a slot holding the table's row (scan tuple)
 	SPIPlanPtr query;     // with subqueries: SELECT CAST((expr) AS type), kept for the session
-	const char *search_path;   // the query runs (and is planned again) with the managed schema
+	const char *search_path;   // the query runs (and is planned again) with this: pg_catalog (its names are qualified)
 	int16 result_length;  // of the target's type, to copy the query's result out of SPI
 	bool result_by_value;
 	// It calls a stable function (a cast to date or timestamptz, now(), ...): its value may depend on

@@ -4,6 +4,7 @@
 extern "C" {
 #include "access/htup_details.h"
 #include "catalog/pg_proc.h"
+#include "catalog/pg_type.h"
 #include "miscadmin.h"
 #include "nodes/nodeFuncs.h"
 #include "utils/acl.h"
@@ -17,8 +18,19 @@ namespace {
 
 struct TrustCheck {
 	Oid table_owner;
-	Oid untrusted;   // the first function found whose owner is not trusted
+	Oid untrusted;        // the first function found whose owner is not trusted
+	Oid untrusted_type;   // or the first domain
 };
+
+Oid type_owner(Oid type)
+{
+	HeapTuple entry = SearchSysCache1(TYPEOID, ObjectIdGetDatum(type));
+	if (!HeapTupleIsValid(entry))
+		elog(ERROR, "cache lookup failed for type %u", type);
+	Oid owner = reinterpret_cast<Form_pg_type>(GETSTRUCT(entry))->typowner;
+	ReleaseSysCache(entry);
+	return owner;
+}
 
 Oid function_owner(Oid function)
 {
@@ -50,6 +62,15 @@ bool find_untrusted(Node *node, void *context)
 	auto walker = reinterpret_cast<bool (*)()>(reinterpret_cast<void (*)()>(find_untrusted));
 	if (IsA(node, Query))
 		return query_tree_walker(castNode(Query, node), walker, context, 0);
+	// A domain's CHECK constraints run on coercion to it: its owner must be trusted too.
+	if (IsA(node, CoerceToDomain)) {
+		auto *check = static_cast<TrustCheck *>(context);
+		Oid owner = type_owner(castNode(CoerceToDomain, node)->resulttype);
+		if (!superuser_arg(owner) && owner != check->table_owner) {
+			check->untrusted_type = castNode(CoerceToDomain, node)->resulttype;
+			return true;
+		}
+	}
 	if (check_functions_in_node(node, is_untrusted, context))
 		return true;
 	return expression_tree_walker(node, walker, context);
@@ -59,9 +80,15 @@ bool find_untrusted(Node *node, void *context)
 
 void require_trusted_functions(Node *node, Oid table_owner)
 {
-	TrustCheck check{table_owner, InvalidOid};
+	TrustCheck check{table_owner, InvalidOid, InvalidOid};
 	if (!find_untrusted(node, &check))
 		return;
+	if (OidIsValid(check.untrusted_type))
+		ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+		                errmsg("it uses domain %s of role \"%s\", which is neither a superuser nor the table's owner (\"%s\")",
+		                       format_type_be_qualified(check.untrusted_type),
+		                       GetUserNameFromId(type_owner(check.untrusted_type), false), GetUserNameFromId(table_owner, false)),
+		                errdetail("Its constraints would run with the rights of every client that writes the table.")));
 	Oid owner = function_owner(check.untrusted);
 	ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 	                errmsg("it calls function %s of role \"%s\", which is neither a superuser nor the table's owner (\"%s\")",
