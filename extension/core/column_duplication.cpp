@@ -58,13 +58,19 @@ std::string bare_literal(const std::string &expression)
 	return expression.substr(0, i + 1);
 }
 
-// The table's copy of the old-version column map, so `up` reads the columns as old clients see them.
-json old_version_map(const PlanningContext &context, const VirtualTable &table)
+// The names `up` reads the row by: the old version's (as old clients see the columns), and over
+// them the names the migration's earlier operations left (a column renamed earlier in the same
+// migration is named by its new name, as pgroll resolves it).
+json up_column_map(const PlanningContext &context, const VirtualTable &table)
 {
+	json map = json::object();
 	for (const auto &before : context.before.tables())
 		if (before.physical == table.physical)
-			return before.column_map();
-	return table.column_map();
+			map = before.column_map();
+	const json current = table.column_map(); // a named copy: items() of a temporary would dangle
+	for (const auto &entry : current.items())
+		map[entry.key()] = entry.value();
+	return map;
 }
 
 // One column being duplicated.
@@ -253,7 +259,7 @@ private:
 		const DuplicationRequest &request = *twin.request;
 		std::string column = quote_ident(request.column);
 		context_.dual_writes.add(table_, ColumnAssignment{"up", twin.twin, request.up.empty() ? column : request.up,
-		                                                  old_version_map(context_, table_)});
+		                                                  up_column_map(context_, table_)});
 		json new_map = table_.column_map();
 		for (const auto &other : twins_)
 			new_map[other.request->column] = other.twin;
@@ -267,14 +273,13 @@ private:
 			plan_.complete.push_back(alter_ + "DROP COLUMN " + quote_ident(twin.old));
 			plan_.dropped_columns.emplace_back(table_.physical, twin.old);
 		}
-		for (const auto &twin : twins_)
-			plan_.complete.push_back(alter_ + "RENAME COLUMN " + quote_ident(twin.twin) + " TO " + quote_ident(twin.old));
+		// (The twins take their names with the other final renames: column_renames.hpp.)
 		for (auto &step : promotions_)
 			plan_.complete.push_back(step);
 		for (const auto &twin : twins_) {
 			if (!twin.not_null_check.empty()) {
 				plan_.complete.push_back(alter_ + "VALIDATE CONSTRAINT " + quote_ident(twin.not_null_check));
-				plan_.complete.push_back(alter_ + "ALTER COLUMN " + quote_ident(twin.old) + " SET NOT NULL");
+				plan_.complete.push_back(alter_ + "ALTER COLUMN " + quote_ident(twin.twin) + " SET NOT NULL");
 				plan_.complete.push_back(alter_ + "DROP CONSTRAINT " + quote_ident(twin.not_null_check));
 			}
 			plan_.rollback.push_back(alter_ + "DROP COLUMN IF EXISTS " + quote_ident(twin.twin));

@@ -23,7 +23,7 @@ struct ConcurrentStep {
 struct OperationPlan {
 	std::vector<Statement> start;
 	std::vector<Statement> complete;
-	std::vector<Statement> complete_last;   // column and constraint renames: after every other operation's
+	std::vector<Statement> complete_last;   // constraint renames: after the final column renames, after every other operation's
 	                                        // complete steps, which name columns as they are on disk
 	std::vector<Statement> complete_table_renames;   // after those, which name tables as they are on disk
 	std::vector<Statement> rollback;  // run in this order; operations are undone last-first

@@ -2,6 +2,7 @@
 
 #include <map>
 
+#include "core/column_renames.hpp"
 #include "core/error.hpp"
 #include "core/migration_format.hpp"
 #include "core/operation_plan.hpp"
@@ -63,6 +64,22 @@ void append_steps(json &steps, const std::vector<Statement> &statements, const s
 // Rollback undoes what start made; what is gone already (a table dropped outside pgshift during the
 // migration, and everything on it) needs no undoing. Raw SQL's own `down` gets no such leniency.
 const std::vector<std::string> gone_already = {"42P01", "42703", "42704"};   // undefined table, column, object
+
+// The renames that give the columns of every table the new version shows their final names, after
+// every other complete step (which name them as they are on disk during the migration).
+std::vector<Statement> final_column_renames(const std::string &schema, const VirtualSchema &virt)
+{
+	std::vector<Statement> renames;
+	for (const auto &table : virt.tables()) {
+		std::vector<std::pair<std::string, std::string>> columns;
+		for (const auto &column : table.columns)
+			columns.emplace_back(column.physical, column.name);
+		for (const auto &rename : order_column_renames(columns))
+			renames.push_back("ALTER TABLE " + quote_qualified(schema, table.physical) + " RENAME COLUMN " +
+			                  quote_ident(rename.from) + " TO " + quote_ident(rename.to));
+	}
+	return renames;
+}
 
 std::string migration_name(const json &migration)
 {
@@ -139,6 +156,7 @@ json plan_start(const std::string &schema, const json &migration, const json &ca
 	append_steps(contract, drop_triggers, "dual-write triggers");
 	for (auto &step : complete)
 		contract.push_back(step);
+	append_steps(contract, final_column_renames(schema, virt), "column renames");
 	for (auto &step : complete_last)
 		contract.push_back(step);
 	for (auto &step : table_renames)

@@ -2,7 +2,7 @@
 // version only. `up` fills it for rows written through the old version and for existing rows
 // (backfill). NOT NULL without a cheap default is a NOT VALID check until complete; unique is an
 // index built concurrently by the worker; check and foreign key are NOT VALID until complete.
-// Complete renames the column and promotes the constraints; rollback drops the column.
+// Complete promotes the constraints and the column takes its name; rollback drops the column.
 #include "core/column_sql.hpp"
 #include "core/error.hpp"
 #include "core/operation_plan.hpp"
@@ -125,19 +125,19 @@ void plan_add_column(const json &body, PlanningContext &context, OperationPlan &
 		context.dual_writes.backfill(table, physical);
 	}
 
-	// Complete: the column takes its name, then its constraints are promoted.
-	plan.complete.push_back(alter + "RENAME COLUMN " + quote_ident(physical) + " TO " + quote_ident(name));
+	// Complete promotes its constraints; it takes its name with the other final renames
+	// (column_renames.hpp), so that later operations of the migration may rename or drop it.
 	if (not_null_by_check) {
 		plan.complete.push_back(alter + "VALIDATE CONSTRAINT " + quote_ident(not_null_check));
 		// A validated IS NOT NULL check lets SET NOT NULL skip its table scan.
-		plan.complete.push_back(alter + "ALTER COLUMN " + quote_ident(name) + " SET NOT NULL");
+		plan.complete.push_back(alter + "ALTER COLUMN " + quote_ident(physical) + " SET NOT NULL");
 		plan.complete.push_back(alter + "DROP CONSTRAINT " + quote_ident(not_null_check));
 	}
 	if (column.value("unique", false))
 		plan.complete.push_back(alter + "ADD CONSTRAINT " + quote_ident(unique_constraint) + " UNIQUE USING INDEX " +
 		                        quote_ident(unique_index));
 	if (volatile_default)
-		plan.complete.push_back(alter + "ALTER COLUMN " + quote_ident(name) + " SET DEFAULT " + default_expr);
+		plan.complete.push_back(alter + "ALTER COLUMN " + quote_ident(physical) + " SET DEFAULT " + default_expr);
 	plan.rollback.push_back(alter + "DROP COLUMN IF EXISTS " + quote_ident(physical));
 
 	VirtualColumn added = virtual_column(column, physical);

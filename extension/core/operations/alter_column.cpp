@@ -85,7 +85,7 @@ void plan_alter_column(const json &body, PlanningContext &context, OperationPlan
 		plan.start.push_back(alter + "ADD CONSTRAINT " + quote_ident(check) + " CHECK (" + twin_column +
 		                     " IS NOT NULL) NOT VALID");
 		plan.complete.push_back(alter + "VALIDATE CONSTRAINT " + quote_ident(check));
-		plan.complete.push_back(alter + "ALTER COLUMN " + quote_ident(name) + " SET NOT NULL");
+		plan.complete.push_back(alter + "ALTER COLUMN " + twin_column + " SET NOT NULL");
 		plan.complete.push_back(alter + "DROP CONSTRAINT " + quote_ident(check));
 		table.find_column(name)->nullable = false;
 	}

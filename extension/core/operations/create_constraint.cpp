@@ -161,7 +161,7 @@ void plan_create_constraint(const json &body, PlanningContext &context, Operatio
 				plan.start.push_back(alter + "ADD CONSTRAINT " + quote_ident(check) + " CHECK (" +
 				                     quote_ident(physical[column]) + " IS NOT NULL) NOT VALID");
 				plan.complete.push_back(alter + "VALIDATE CONSTRAINT " + quote_ident(check));
-				plan.complete.push_back(alter + "ALTER COLUMN " + quote_ident(column) + " SET NOT NULL");
+				plan.complete.push_back(alter + "ALTER COLUMN " + quote_ident(physical[column]) + " SET NOT NULL");
 				plan.complete.push_back(alter + "DROP CONSTRAINT " + quote_ident(check));
 			}
 		}

@@ -1,5 +1,5 @@
 // rename_column: nothing changes on disk at start; the new version's view shows the column under its
-// new name. Complete renames the table column.
+// new name. Complete renames the table column (with the other final renames: column_renames.hpp).
 #include <algorithm>
 
 #include "core/error.hpp"
@@ -21,9 +21,6 @@ void plan_rename_column(const json &body, PlanningContext &context, OperationPla
 	if (table.find_column(to) != nullptr)
 		throw Error(sqlstate::duplicate_column, "column \"" + to + "\" already exists in table \"" + table.name + "\"");
 
-	// Runs after the other operations' complete steps, which leave the column under this name.
-	plan.complete_last.push_back("ALTER TABLE " + quote_qualified(context.schema, table.physical) + " RENAME COLUMN " +
-	                        quote_ident(from) + " TO " + quote_ident(to));
 	column->name = to;
 	std::replace(table.primary_key.begin(), table.primary_key.end(), from, to);
 }
