@@ -93,6 +93,7 @@ migrate_examples_twice() {
 run_suite "unit tests (ctest)" unit_tests
 run_suite "pg_regress and isolation tests (make installcheck)" regression_tests
 run_suite "CLI tests" bash test/cli/run.sh
+run_suite "operation combinations (start, both versions, rollback, complete)" bash test/combinations/run.sh
 run_suite "bad input through the CLI" bash test/bad_input/run.sh
 run_suite "through PgBouncer (transaction pooling)" bash test/pgbouncer/run.sh
 run_suite "randomized stress through both versions" bash test/stress/run.sh

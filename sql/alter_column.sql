@@ -90,6 +90,15 @@ SELECT pgshift.read_schema('alt') = snapshot AS unchanged FROM before_start;
 -- naming a column the new version lacks is accepted with a warning (pgroll accepts it).
 SELECT pgshift.start('alt', '{"name": "05", "operations": [{"alter_column": {"table": "reviews", "column": "review"}}]}');
 SELECT pgshift.start('alt', '{"name": "05", "operations": [{"alter_column": {"table": "reviews", "column": "review", "type": "varchar(10)"}}]}');
+-- As pgroll validates: a check or a foreign key needs up and down, NOT NULL needs up, nullable needs down.
+SELECT pgshift.start('alt', '{"name": "05", "operations": [{"alter_column": {"table": "reviews", "column": "review", "up": "review", "check": {"name": "c", "constraint": "length(review) > 0"}}}]}');
+SELECT pgshift.start('alt', '{"name": "05", "operations": [{"alter_column": {"table": "reviews", "column": "review", "down": "review", "check": {"name": "c", "constraint": "length(review) > 0"}}}]}');
+SELECT pgshift.start('alt', '{"name": "05", "operations": [{"alter_column": {"table": "reviews", "column": "review", "up": "review", "references": {"name": "fk", "table": "reviews", "column": "id"}}}]}');
+SELECT pgshift.start('alt', '{"name": "05", "operations": [{"alter_column": {"table": "reviews", "column": "review", "down": "review", "nullable": false}}]}');
+SELECT pgshift.start('alt', '{"name": "05", "operations": [{"alter_column": {"table": "reviews", "column": "rating", "up": "rating", "nullable": true}}]}');
+-- A column changed twice in one migration: the second change goes onto the same new column, except a
+-- second type (give the final type once).
+SELECT pgshift.start('alt', '{"name": "05", "operations": [{"alter_column": {"table": "reviews", "column": "review", "type": "varchar(100)", "up": "review", "down": "review"}}, {"alter_column": {"table": "reviews", "column": "review", "type": "varchar(200)", "up": "review", "down": "review"}}]}');
 SELECT pgshift.start('alt', '{"name": "05", "operations": [{"alter_column": {"table": "reviews", "column": "nope", "comment": "x"}}]}');
 SELECT pgshift.start('alt', '{"name": "05", "operations": [{"alter_column": {"table": "reviews", "column": "review", "unique": {"name": "review_length"}}}]}');
 SELECT pgshift.start('alt', '{"name": "05", "operations": [{"alter_column": {"table": "reviews", "column": "review", "comment": "c", "up": "review", "down": "nosuch"}}]}') ->> 'status';

@@ -80,6 +80,7 @@ struct Twin {
 	std::string twin;           // _pgshift_new_c
 	json catalog_column;        // c's read_schema entry ({} for a column new in this migration)
 	std::string not_null_check; // "" unless the twin keeps c's NOT NULL
+	bool reused;                // the column is already new in this migration: `twin` is it, `old` is ""
 };
 
 class Duplicator {
@@ -95,13 +96,17 @@ public:
 			if (column == nullptr)
 				throw Error(sqlstate::undefined_column,
 				            "column \"" + request.column + "\" does not exist in table \"" + table.name + "\"");
-			if (is_internal_name(column->physical))
-				throw Error(sqlstate::feature_not_supported,
-				            "column \"" + request.column + "\" is already changed by an earlier operation of this migration");
 			if (std::find(table.primary_key.begin(), table.primary_key.end(), request.column) != table.primary_key.end())
 				throw Error(sqlstate::feature_not_supported,
 				            "changing primary key column \"" + request.column + "\" is not supported yet");
-			Twin twin{&request, column->physical, new_column_name(request.column), json::object(), ""};
+			if (is_internal_name(column->physical)) {
+				// Added or duplicated by an earlier operation of this migration: that column is changed
+				// again rather than copied twice.
+				check_reusable(request, *column);
+				twins_.push_back(Twin{&request, "", column->physical, json::object(), "", true});
+				continue;
+			}
+			Twin twin{&request, column->physical, new_column_name(request.column), json::object(), "", false};
 			if (table.catalog.is_object() && table.catalog.contains("columns"))
 				twin.catalog_column = table.catalog["columns"].value(twin.old, json::object());
 			renames_[twin.old] = twin.twin;
@@ -114,13 +119,22 @@ public:
 	std::vector<Duplicate> run()
 	{
 		for (auto &twin : twins_)
-			add_twin(twin);
+			if (!twin.reused)
+				add_twin(twin);
 		copy_checks();
 		copy_foreign_keys();
 		copy_unique_constraints_and_indexes();
+		for (auto &twin : twins_) {
+			if (twin.reused)
+				compose_with_earlier(twin);
+			else
+				keep_in_step(twin);
+		}
 		for (auto &twin : twins_)
-			keep_in_step(twin);
-		context_.dual_writes.backfill(table_, twins_.front().twin);
+			if (!twin.reused || !twin.request->up.empty()) {
+				context_.dual_writes.backfill(table_, twin.twin);
+				break;
+			}
 		contract();
 		std::vector<Duplicate> result;
 		for (auto &twin : twins_) {
@@ -181,7 +195,7 @@ private:
 		if (dropped_constraints_.count(entry["name"].get<std::string>()) > 0)
 			return false;
 		for (const auto &twin : twins_)
-			if (covers(entry, twin.old))
+			if (!twin.reused && covers(entry, twin.old))
 				return true;
 		return false;
 	}
@@ -259,24 +273,74 @@ private:
 		const DuplicationRequest &request = *twin.request;
 		std::string column = quote_ident(request.column);
 		context_.dual_writes.add(table_, ColumnAssignment{"up", twin.twin, request.up.empty() ? column : request.up,
-		                                                  up_column_map(context_, table_)});
+		                                                  up_column_map(context_, table_), twin.old});
 		json new_map = table_.column_map();
 		for (const auto &other : twins_)
 			new_map[other.request->column] = other.twin;
 		context_.dual_writes.add(table_,
-		                         ColumnAssignment{"down", twin.old, request.down.empty() ? column : request.down, new_map});
+		                         ColumnAssignment{"down", twin.old, request.down.empty() ? column : request.down, new_map,
+		                                          twin.twin});
+	}
+
+	// A second change of a column that is new in this migration writes the same column: what its
+	// `up` computes from the row as the earlier operation left it, the earlier `up` computes first
+	// (up2(up1(old))); its `down` undoes this change before the earlier `down` (down1(down2(new))).
+	void compose_with_earlier(const Twin &twin)
+	{
+		const DuplicationRequest &request = *twin.request;
+		if (!request.up.empty()) {
+			ColumnAssignment *earlier = context_.dual_writes.find(table_, "up", twin.twin);
+			if (earlier != nullptr) {
+				earlier->expression = substitute_columns(request.up, {{request.column, earlier->expression}}, context_.parser);
+				const json current = up_column_map(context_, table_);
+				for (const auto &entry : current.items())
+					if (!earlier->columns.contains(entry.key()))
+						earlier->columns[entry.key()] = entry.value();
+			} else {
+				// A column added without `up` holds its default for old-version rows: `up` starts from that.
+				json columns = up_column_map(context_, table_);
+				columns[request.column] = twin.twin;
+				context_.dual_writes.add(table_, ColumnAssignment{"up", twin.twin, request.up, columns});
+			}
+		}
+		if (!request.down.empty()) {
+			ColumnAssignment *earlier = context_.dual_writes.find(table_, "down", twin.twin);
+			if (earlier != nullptr)
+				earlier->expression = substitute_columns(earlier->expression, {{request.column, request.down}}, context_.parser);
+		}
+	}
+
+	void check_reusable(const DuplicationRequest &request, const VirtualColumn &column) const
+	{
+		const std::string hint = "Give the column its final definition in the first operation that changes or adds it.";
+		if (request.new_type && *request.new_type != column.type)
+			throw Error(sqlstate::feature_not_supported,
+			            "the type of column \"" + request.column + "\" is already set by an earlier operation of this migration",
+			            hint);
+		if (request.drop_not_null && !column.nullable)
+			throw Error(sqlstate::feature_not_supported,
+			            "column \"" + request.column + "\" is made NOT NULL by an earlier operation of this migration", hint);
+		if (!request.constraints_to_drop.empty())
+			throw Error(sqlstate::feature_not_supported,
+			            "the constraints of column \"" + request.column +
+			                "\" are already copied by an earlier operation of this migration",
+			            hint);
 	}
 
 	void contract()
 	{
 		for (const auto &twin : twins_) {
+			if (twin.reused)
+				continue;
 			plan_.complete.push_back(alter_ + "DROP COLUMN " + quote_ident(twin.old));
 			plan_.dropped_columns.emplace_back(table_.physical, twin.old);
 		}
-		// (The twins take their names with the other final renames: column_renames.hpp.)
+		// (The twins take their names with the other final renames: final_renames.hpp.)
 		for (auto &step : promotions_)
 			plan_.complete.push_back(step);
 		for (const auto &twin : twins_) {
+			if (twin.reused)
+				continue;
 			if (!twin.not_null_check.empty()) {
 				plan_.complete.push_back(alter_ + "VALIDATE CONSTRAINT " + quote_ident(twin.not_null_check));
 				plan_.complete.push_back(alter_ + "ALTER COLUMN " + quote_ident(twin.twin) + " SET NOT NULL");
@@ -288,6 +352,8 @@ private:
 
 	void remap(const Twin &twin)
 	{
+		if (twin.reused)
+			return;
 		VirtualColumn *column = table_.find_column(twin.request->column);
 		column->physical = twin.twin;
 		column->type = type(twin);

@@ -19,6 +19,16 @@ void DualWritePlan::add(const VirtualTable &virt, ColumnAssignment assignment)
 	table(virt).assignments.push_back(std::move(assignment));
 }
 
+ColumnAssignment *DualWritePlan::find(const VirtualTable &virt, const std::string &direction,
+                                      const std::string &target)
+{
+	for (auto &assignment : table(virt).assignments)
+		if (assignment.direction == direction &&
+		    (direction == "up" ? assignment.target == target : assignment.pair == target))
+			return &assignment;
+	return nullptr;
+}
+
 void DualWritePlan::backfill(const VirtualTable &virt, const std::string &touch_column)
 {
 	Table &entry = table(virt);

@@ -16,11 +16,15 @@ struct ColumnAssignment {
 	std::string target;      // physical column written
 	std::string expression;  // SQL over the version's column names
 	json columns;            // that version's {virtual: physical} map
+	std::string pair = "";   // for a twin's two assignments, the other column of the pair
 };
 
 class DualWritePlan {
 public:
 	void add(const VirtualTable &table, ColumnAssignment assignment);
+	// The assignment of `table` in `direction` that writes `target` (up) or mirrors twin `target`
+	// (down), or nullptr: a later operation on the same column composes its expressions with it.
+	ColumnAssignment *find(const VirtualTable &table, const std::string &direction, const std::string &target);
 	// Existing rows of `table` get the up assignments by a batched no-op update of `touch_column`.
 	void backfill(const VirtualTable &table, const std::string &touch_column);
 

@@ -34,4 +34,9 @@ protected:
 std::string rename_columns(const std::string &expression, const std::map<std::string, std::string> &renames,
                            const ExpressionParser &parser);
 
+// `expression` with each column reference that `replacements` maps replaced by that SQL expression,
+// parenthesized: composes two operations' up (or down) expressions on the same column.
+std::string substitute_columns(const std::string &expression,
+                               const std::map<std::string, std::string> &replacements, const ExpressionParser &parser);
+
 }  // namespace pgshift

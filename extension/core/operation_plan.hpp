@@ -25,7 +25,6 @@ struct OperationPlan {
 	std::vector<Statement> complete;
 	std::vector<Statement> complete_last;   // constraint renames: after the final column renames, after every other operation's
 	                                        // complete steps, which name columns as they are on disk
-	std::vector<Statement> complete_table_renames;   // after those, which name tables as they are on disk
 	std::vector<Statement> rollback;  // run in this order; operations are undone last-first
 	std::vector<ConcurrentStep> concurrent;  // run after start's transaction, outside any (by the worker)
 	bool refresh_views_on_complete = false;

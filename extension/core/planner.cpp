@@ -2,7 +2,7 @@
 
 #include <map>
 
-#include "core/column_renames.hpp"
+#include "core/final_renames.hpp"
 #include "core/error.hpp"
 #include "core/migration_format.hpp"
 #include "core/operation_plan.hpp"
@@ -74,10 +74,22 @@ std::vector<Statement> final_column_renames(const std::string &schema, const Vir
 		std::vector<std::pair<std::string, std::string>> columns;
 		for (const auto &column : table.columns)
 			columns.emplace_back(column.physical, column.name);
-		for (const auto &rename : order_column_renames(columns))
+		for (const auto &rename : order_renames(columns))
 			renames.push_back("ALTER TABLE " + quote_qualified(schema, table.physical) + " RENAME COLUMN " +
 			                  quote_ident(rename.from) + " TO " + quote_ident(rename.to));
 	}
+	return renames;
+}
+
+// Then the tables take their final names, after every step that names them as they are on disk.
+std::vector<Statement> final_table_renames(const std::string &schema, const VirtualSchema &virt)
+{
+	std::vector<std::pair<std::string, std::string>> tables;
+	for (const auto &table : virt.tables())
+		tables.emplace_back(table.physical, table.name);
+	std::vector<Statement> renames;
+	for (const auto &rename : order_renames(tables))
+		renames.push_back("ALTER TABLE " + quote_qualified(schema, rename.from) + " RENAME TO " + quote_ident(rename.to));
 	return renames;
 }
 
@@ -108,8 +120,7 @@ json plan_start(const std::string &schema, const json &migration, const json &ca
 	if (context.contains("pending_version") && context["pending_version"].is_string())
 		pending_version = context["pending_version"].get<std::string>();
 	PlanningContext planning{schema, virt, parser, version_schema, previous_version, before, dual_writes};
-	json start = json::array(), complete = json::array(), complete_last = json::array(), table_renames = json::array(),
-	     jobs = json::array();
+	json start = json::array(), complete = json::array(), complete_last = json::array(), jobs = json::array();
 	std::vector<std::pair<std::string, std::vector<Statement>>> rollbacks;
 	std::vector<bool> rollback_is_raw_sql;
 	json dropped_columns = json::array();
@@ -136,7 +147,6 @@ json plan_start(const std::string &schema, const json &migration, const json &ca
 		append_steps(start, plan.start, label);
 		append_steps(complete, plan.complete, label);
 		append_steps(complete_last, plan.complete_last, label);
-		append_steps(table_renames, plan.complete_table_renames, label);
 		for (const auto &job : plan.concurrent)
 			jobs.push_back(json{{"kind", "sql"}, {"statement", job.statement}, {"cleanup", job.cleanup},
 			                    {"optional", job.optional}, {"op", label}});
@@ -159,8 +169,7 @@ json plan_start(const std::string &schema, const json &migration, const json &ca
 	append_steps(contract, final_column_renames(schema, virt), "column renames");
 	for (auto &step : complete_last)
 		contract.push_back(step);
-	for (auto &step : table_renames)
-		contract.push_back(step);
+	append_steps(contract, final_table_renames(schema, virt), "table renames");
 	for (std::size_t i = rollbacks.size(); i-- > 0;)
 		append_steps(rollback, rollbacks[i].second, rollbacks[i].first,
 		             rollback_is_raw_sql[i] ? std::vector<std::string>{} : gone_already);

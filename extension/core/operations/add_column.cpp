@@ -126,7 +126,7 @@ void plan_add_column(const json &body, PlanningContext &context, OperationPlan &
 	}
 
 	// Complete promotes its constraints; it takes its name with the other final renames
-	// (column_renames.hpp), so that later operations of the migration may rename or drop it.
+	// (final_renames.hpp), so that later operations of the migration may rename or drop it.
 	if (not_null_by_check) {
 		plan.complete.push_back(alter + "VALIDATE CONSTRAINT " + quote_ident(not_null_check));
 		// A validated IS NOT NULL check lets SET NOT NULL skip its table scan.

@@ -21,9 +21,29 @@ void check_alter_column(const json &body, const VirtualTable &table, const Virtu
 	if (!any)
 		throw Error(sqlstate::invalid_migration, "alter column \"" + column.name + "\" on table \"" + table.name +
 		                                             "\" requires at least one change");
-	if (body.contains("type") && (body.value("up", "").empty() || body.value("down", "").empty()))
-		throw Error(sqlstate::invalid_migration, "changing the type of column \"" + column.name +
-		                                             "\" needs both \"up\" and \"down\"");
+	// As pgroll validates: a change that existing values or old-version writes may violate needs the
+	// expression that makes them fit (up), and one that writes through the new version needs the way
+	// back (down).
+	const bool has_up = !body.value("up", "").empty(), has_down = !body.value("down", "").empty();
+	const std::string quoted = "column \"" + column.name + "\"";
+	auto require = [&](const std::string &change, bool up, bool down) {
+		if ((up && !has_up) || (down && !has_down))
+			throw Error(sqlstate::invalid_migration,
+			            change + " needs " +
+			                (up && down ? "both \"up\" and \"down\"" : up ? "\"up\"" : "\"down\""),
+			            "\"up\" computes the new column from an old-version row (and must satisfy the change); "
+			            "\"down\" computes the old column from a new-version row.");
+	};
+	if (body.contains("type"))
+		require("changing the type of " + quoted, true, true);
+	if (body.contains("check"))
+		require("adding a check constraint to " + quoted, true, true);
+	if (body.contains("references"))
+		require("adding a foreign key to " + quoted, true, true);
+	if (body.contains("nullable") && !body["nullable"].get<bool>())
+		require("making " + quoted + " NOT NULL", true, false);
+	if (body.contains("nullable") && body["nullable"].get<bool>())
+		require("making " + quoted + " nullable", false, true);
 	if (body.contains("nullable") && !body["nullable"].get<bool>() && !column.nullable)
 		throw Error(sqlstate::invalid_migration, "column \"" + column.name + "\" is already NOT NULL");
 	if (body.contains("nullable") && body["nullable"].get<bool>() && column.nullable)

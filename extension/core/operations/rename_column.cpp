@@ -1,5 +1,5 @@
 // rename_column: nothing changes on disk at start; the new version's view shows the column under its
-// new name. Complete renames the table column (with the other final renames: column_renames.hpp).
+// new name. Complete renames the table column (with the other final renames: final_renames.hpp).
 #include <algorithm>
 
 #include "core/error.hpp"

@@ -29,9 +29,7 @@ void plan_rename_table(const json &body, PlanningContext &context, OperationPlan
 	check_identifier(to, "table name");
 	if (context.virt.find_table(to) != nullptr)
 		throw Error(sqlstate::duplicate_table, "table \"" + to + "\" already exists in schema \"" + context.schema + "\"");
-	plan.complete_table_renames.push_back("ALTER TABLE " + quote_qualified(context.schema, table.physical) +
-	                                      " RENAME TO " + quote_ident(to));
-	table.name = to;
+	table.name = to;   // complete renames it with the other final renames (final_renames.hpp)
 }
 
 }  // namespace pgshift

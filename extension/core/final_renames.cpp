@@ -1,16 +1,16 @@
-#include "core/column_renames.hpp"
+#include "core/final_renames.hpp"
 
 #include <set>
 
 namespace pgshift {
 
-std::vector<ColumnRename> order_column_renames(const std::vector<std::pair<std::string, std::string>> &columns)
+std::vector<Rename> order_renames(const std::vector<std::pair<std::string, std::string>> &columns)
 {
-	std::vector<ColumnRename> pending;
+	std::vector<Rename> pending;
 	for (const auto &column : columns)
 		if (column.first != column.second)
 			pending.push_back({column.first, column.second});
-	std::vector<ColumnRename> ordered;
+	std::vector<Rename> ordered;
 	int swaps = 0;
 	while (!pending.empty()) {
 		std::set<std::string> held;   // names pending renames still hold
