@@ -84,7 +84,9 @@ const Format &format()
 		                 {"exclude", Type::Object, false, &f.exclude},
 		                 {"index_parameters", Type::Object, false, &f.index_parameters}}};
 		f.opclass = {{{"name", Type::String}, {"params", Type::StringList}}};
-		f.index_field = {{{"column", Type::String, true},
+		// pgshift's extension: an element is a column or an SQL "expression" (exactly one of them).
+		f.index_field = {{{"column", Type::String},
+		                  {"expression", Type::String},
 		                  {"collate", Type::String},
 		                  {"sort", Type::String, false, nullptr, {"ASC", "DESC"}},
 		                  {"nulls", Type::String, false, nullptr, {"FIRST", "LAST"}},
@@ -122,7 +124,8 @@ const Format &format()
 		                        {"method", Type::String, false, nullptr, {"btree", "hash", "gist", "spgist", "gin", "brin"}},
 		                        {"unique", Type::Boolean},
 		                        {"predicate", Type::String},
-		                        {"storage_parameters", Type::String}}};
+		                        {"storage_parameters", Type::String},
+		                        {"include", Type::StringList}}};   // pgshift's extension: INCLUDE (columns)
 		ops["drop_index"] = {{{"name", Type::String, true}}};
 		ops["create_constraint"] = {{{"table", Type::String, true},
 		                             {"name", Type::String, true},

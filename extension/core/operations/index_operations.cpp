@@ -1,6 +1,7 @@
 // create_index and drop_index. create_index builds the index CONCURRENTLY in the worker after start
 // (on a table the same migration creates, nobody writes to it yet: it is built at start); rollback
-// drops it. drop_index drops the index at complete.
+// drops it. drop_index drops the index at complete. pgshift extends pgroll's format with expression
+// elements ({"expression": "lower(email)"}) and "include": [columns] (docs/format-extensions.md).
 #include "core/error.hpp"
 #include "core/operation_plan.hpp"
 #include "core/sql_text.hpp"
@@ -9,14 +10,42 @@ namespace pgshift {
 
 namespace {
 
-// One element: "col" [COLLATE c] [opclass [(params)]] [ASC|DESC] [NULLS FIRST|LAST].
-std::string index_element_sql(const json &field, const VirtualTable &table)
+const VirtualColumn &index_column(const VirtualTable &table, const std::string &column)
 {
-	const std::string column = field.at("column").get<std::string>();
 	const VirtualColumn *virt = table.find_column(column);
 	if (virt == nullptr)
 		throw Error(sqlstate::undefined_column, "column \"" + column + "\" does not exist in table \"" + table.name + "\"");
-	std::string sql = quote_ident(virt->physical);
+	return *virt;
+}
+
+std::map<std::string, std::string> physical_names(const VirtualTable &table)
+{
+	std::map<std::string, std::string> names;
+	for (const auto &column : table.columns)
+		names[column.name] = column.physical;
+	return names;
+}
+
+// An SQL expression over the table's columns as the new version names them, on its physical columns.
+// Every column it names must exist (the index is built later, by the worker: an error there would
+// come long after start said yes).
+std::string index_expression_sql(const std::string &expression, const VirtualTable &table, const ExpressionParser &parser)
+{
+	for (const auto &reference : parser.column_references(expression))
+		index_column(table, reference.name);
+	return "(" + rename_columns(expression, physical_names(table), parser) + ")";
+}
+
+// One element: "col" or (expression) [COLLATE c] [opclass [(params)]] [ASC|DESC] [NULLS FIRST|LAST].
+std::string index_element_sql(const json &field, const VirtualTable &table, const ExpressionParser &parser)
+{
+	const bool by_column = field.contains("column"), by_expression = field.contains("expression");
+	if (by_column == by_expression)
+		throw Error(sqlstate::invalid_migration, "an index element needs exactly one of \"column\" and \"expression\"",
+		            "\"expression\" (a pgshift extension of the format) indexes an SQL expression, e.g. "
+		            "{\"expression\": \"lower(email)\"}.");
+	std::string sql = by_column ? quote_ident(index_column(table, field["column"].get<std::string>()).physical)
+	                            : index_expression_sql(field["expression"].get<std::string>(), table, parser);
 	if (!field.value("collate", "").empty())
 		sql += " COLLATE " + quote_ident(field["collate"].get<std::string>());
 	if (field.contains("opclass") && !field["opclass"].value("name", "").empty()) {
@@ -34,14 +63,6 @@ std::string index_element_sql(const json &field, const VirtualTable &table)
 	return sql;
 }
 
-std::map<std::string, std::string> physical_names(const VirtualTable &table)
-{
-	std::map<std::string, std::string> names;
-	for (const auto &column : table.columns)
-		names[column.name] = column.physical;
-	return names;
-}
-
 }  // namespace
 
 void plan_create_index(const json &body, PlanningContext &context, OperationPlan &plan)
@@ -55,7 +76,10 @@ void plan_create_index(const json &body, PlanningContext &context, OperationPlan
 		throw Error(sqlstate::invalid_migration, "an index needs at least one column");
 	std::string elements;
 	for (const auto &field : body["columns"])
-		elements += (elements.empty() ? "" : ", ") + index_element_sql(field, table);
+		elements += (elements.empty() ? "" : ", ") + index_element_sql(field, table, context.parser);
+	std::string included;
+	for (const auto &column : body.value("include", json::array()))
+		included += (included.empty() ? "" : ", ") + quote_ident(index_column(table, column.get<std::string>()).physical);
 
 	const bool new_table = !table.catalog.is_object();
 	std::string sql = std::string("CREATE ") + (body.value("unique", false) ? "UNIQUE " : "") + "INDEX " +
@@ -64,6 +88,8 @@ void plan_create_index(const json &body, PlanningContext &context, OperationPlan
 	if (!body.value("method", "").empty())
 		sql += " USING " + quote_ident(body["method"].get<std::string>());
 	sql += " (" + elements + ")";
+	if (!included.empty())
+		sql += " INCLUDE (" + included + ")";
 	if (!body.value("storage_parameters", "").empty())
 		sql += " WITH (" + body["storage_parameters"].get<std::string>() + ")";
 	if (!body.value("predicate", "").empty())
