@@ -100,3 +100,35 @@ sql "CREATE EXTENSION pgshift" >/dev/null
 extension_objects "$PGDATABASE" "$work/fresh_objects.sql"
 assert_files_equal "the same objects as a new install" "$work/fresh_objects.sql" "$work/updated_objects.sql"
 export PGDATABASE=$updated_db
+
+# A database made with pgshift 0.2.0: its version schemas hold only views. After the update, the next
+# start, complete or rollback gives the live ones the schema's types, functions and views, and a new
+# version has them from the start.
+test_case "upgrade from 0.2.0"
+fresh_db upgrade_from_020
+sql "CREATE EXTENSION pgshift VERSION '0.2.0'" >/dev/null
+failed=$({ sql "SELECT pgshift.start('public', jsonb_build_object('name', '01_jobs', 'operations', jsonb_build_array(
+                  jsonb_build_object('sql', jsonb_build_object('up', \$q\$
+                    CREATE TYPE job_state AS ENUM ('created', 'active');
+                    CREATE TABLE job (id serial PRIMARY KEY, name text, state job_state NOT NULL DEFAULT 'created');
+                    CREATE FUNCTION job_count() RETURNS bigint LANGUAGE sql AS 'SELECT count(*) FROM public.job';
+                  \$q\$)))));
+              SELECT pgshift.complete('public');
+              INSERT INTO job (name) SELECT 'j' || g FROM generate_series(1, 50) g;
+              SELECT pgshift.start('public', '{\"name\": \"02_note\", \"operations\": [{\"add_column\": {\"table\": \"job\",
+               \"column\": {\"name\": \"note\", \"type\": \"text\", \"nullable\": true}}}]}');" 2>&1 | grep -i error; })
+assert_eq "0.2.0 runs its migrations" "" "$failed"
+assert_eq "0.2.0's version schemas hold views only" "" "$(sql "SELECT to_regtype('public_02_note.job_state')")"
+assert_exit "ALTER EXTENSION pgshift UPDATE from 0.2.0" 0 psql -X -q -v ON_ERROR_STOP=1 -c "ALTER EXTENSION pgshift UPDATE TO '$VERSION'"
+assert_eq "the extension is at this version" "$VERSION" "$(sql "SELECT extversion FROM pg_extension WHERE extname = 'pgshift'")"
+assert_eq "the migration is still in progress" "In progress" "$(json_get "$("$PGSHIFT" status)" status)"
+assert_exit "complete with this CLI" 0 "$PGSHIFT" complete
+assert_eq "complete gave the live version the schema's type" "job_state" \
+  "$(sql "SELECT typbasetype::regtype::text FROM pg_type WHERE oid = to_regtype('public_02_note.job_state')")"
+assert_eq "and its function" "50" "$(sql "SELECT public_02_note.job_count()")"
+assert_eq "a value cast to the version's type is stored" "active" \
+  "$(sql "INSERT INTO public_02_note.job (name, state) VALUES ('x', 'active'::public_02_note.job_state) RETURNING state")"
+assert_exit "a new migration after the update" 0 "$PGSHIFT" start "$(printf '%s' '{"name": "03_size", "operations": [{"add_column": {"table": "job", "column": {"name": "size", "type": "integer", "default": "0"}}}]}' >"$work/03_size.json"; echo "$work/03_size.json")" --complete
+assert_eq "has them from its start" "51" "$(sql "SELECT public_03_size.job_count()")"
+extension_objects "$PGDATABASE" "$work/updated_020_objects.sql"
+assert_files_equal "the same objects as a new install" "$work/fresh_objects.sql" "$work/updated_020_objects.sql"

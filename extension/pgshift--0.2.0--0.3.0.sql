@@ -1,0 +1,348 @@
+\echo Use "ALTER EXTENSION pgshift UPDATE TO '0.3.0'" to load this file. \quit
+
+-- pgshift 0.2.0 -> 0.3.0. CREATE EXTENSION pgshift runs 0.1.0's script, 0.1.0 -> 0.2.0 and this one.
+-- What changed:
+--   * A version schema carries what clients reach through it besides the tables' views (README,
+--     "What a version schema holds"): the managed schema's types as domains of the same name, its
+--     functions and procedures as wrappers of the same signature, and the app's own views,
+--     re-created over that version's views. A view that cannot answer in the new version (it names
+--     a column the migration renames) makes start refuse, naming the view.
+--   Version schemas made before the update keep what they hold; the next migration's carry it all.
+
+
+-- The managed schema's objects a version schema carries, in the order they are made.
+CREATE FUNCTION pgshift._carried_types(schema name)
+    RETURNS TABLE (type_oid oid, type_name name)
+    LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    -- Enums, domains, ranges, multiranges, base types and stand-alone composite types; a table's row
+    -- type is its view's, and array types come with their element type. Extensions' types stay theirs.
+    SELECT t.oid, t.typname
+      FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
+     WHERE n.nspname = $1
+       AND t.typtype IN ('b', 'd', 'e', 'r', 'm', 'c')
+       AND (t.typtype <> 'c' OR (SELECT c.relkind FROM pg_class c WHERE c.oid = t.typrelid) = 'c')
+       AND NOT (t.typcategory = 'A' AND t.typelem <> 0 AND t.typsubscript = 'array_subscript_handler'::regproc)
+       AND NOT EXISTS (SELECT FROM pg_depend d WHERE d.classid = 'pg_type'::regclass AND d.objid = t.oid AND d.deptype = 'e')
+     ORDER BY t.oid
+$$;
+COMMENT ON FUNCTION pgshift._carried_types(name) IS 'pgshift internal: the types a version schema of the schema carries';
+
+CREATE FUNCTION pgshift._carried_routines(schema name)
+    RETURNS TABLE (routine oid, why_not text)
+    LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    -- Plain functions and procedures. Not: trigger and type support functions (nobody calls them by
+    -- name), extensions' functions; and, with the reason in why_not (NULL: carried), aggregates and
+    -- window functions (no wrapper can be one) and procedures with output arguments.
+    SELECT p.oid,
+           CASE WHEN p.prokind IN ('a', 'w') THEN 'an aggregate or window function cannot be wrapped'
+                WHEN p.prokind = 'p' AND p.proargmodes && ARRAY['o', 'b']::"char"[]
+                     THEN 'a procedure with output arguments cannot be wrapped' END
+      FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+     WHERE n.nspname = $1
+       AND NOT EXISTS (SELECT FROM unnest(p.proargtypes::oid[] || p.prorettype) a(t)
+                        WHERE a.t IN ('trigger'::regtype, 'event_trigger'::regtype, 'internal'::regtype,
+                                      'cstring'::regtype, 'language_handler'::regtype, 'fdw_handler'::regtype,
+                                      'table_am_handler'::regtype, 'index_am_handler'::regtype,
+                                      'tsm_handler'::regtype, '"any"'::regtype))
+       AND NOT EXISTS (SELECT FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e')
+     ORDER BY p.oid
+$$;
+COMMENT ON FUNCTION pgshift._carried_routines(name) IS
+    'pgshift internal: the functions and procedures of the schema, and why one is not carried (NULL: it is)';
+
+-- CREATE FUNCTION/PROCEDURE of a wrapper in version_schema that calls the routine with the same
+-- arguments. The body names the routine schema-qualified and nothing else by name (its arguments
+-- are $n), so no search_path can change what it calls; without a SET clause, an SQL function can be
+-- inlined into the caller's query and a procedure may commit.
+CREATE FUNCTION pgshift._routine_wrapper_sql(routine oid, version_schema name) RETURNS text
+    LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    p pg_proc;
+    target text;
+    modes "char"[];
+    args text := '';
+    position integer := 0;
+    i integer;
+BEGIN
+    SELECT * INTO p FROM pg_proc WHERE oid = routine;
+    target := format('%I.%I', (SELECT nspname FROM pg_namespace WHERE oid = p.pronamespace), p.proname);
+    modes := coalesce(p.proargmodes, array_fill('i'::"char", ARRAY[p.pronargs]));
+    FOR i IN 1 .. coalesce(array_length(modes, 1), 0) LOOP
+        CONTINUE WHEN modes[i] IN ('o', 't');   -- output columns are not passed
+        position := position + 1;
+        args := args || CASE WHEN args = '' THEN '' ELSE ', ' END ||
+                CASE WHEN modes[i] = 'v' THEN 'VARIADIC ' ELSE '' END || '$' || position;
+    END LOOP;
+    IF p.prokind = 'p' THEN
+        -- PL/pgSQL: a CALL from it may commit, as the procedure may when called directly.
+        RETURN format('CREATE PROCEDURE %I.%I(%s) LANGUAGE plpgsql AS %L', version_schema, p.proname,
+                      pg_get_function_arguments(routine), format('BEGIN CALL %s(%s); END', target, args));
+    END IF;
+    RETURN format('CREATE FUNCTION %I.%I(%s) RETURNS %s LANGUAGE sql %s %s PARALLEL %s AS %L',
+                  version_schema, p.proname, pg_get_function_arguments(routine), pg_get_function_result(routine),
+                  CASE p.provolatile WHEN 'i' THEN 'IMMUTABLE' WHEN 's' THEN 'STABLE' ELSE 'VOLATILE' END,
+                  CASE WHEN p.proisstrict THEN 'STRICT' ELSE 'CALLED ON NULL INPUT' END,
+                  CASE p.proparallel WHEN 's' THEN 'SAFE' WHEN 'r' THEN 'RESTRICTED' ELSE 'UNSAFE' END,
+                  CASE WHEN p.prorettype = 'void'::regtype AND NOT p.proretset
+                       THEN format('SELECT %s(%s)', target, args)
+                       ELSE format('SELECT * FROM %s(%s)', target, args) END);
+END $$;
+COMMENT ON FUNCTION pgshift._routine_wrapper_sql(oid, name) IS
+    'pgshift internal: the statement that makes a version schema''s wrapper of a function or procedure';
+
+-- The app's views of the managed schema that a version carries: those whose owner's rights the
+-- migrating role has (a copy is the migrating role's, and reads with its owner's rights unless it is
+-- security_invoker). Materialized views hold data of their own and stay in the managed schema.
+CREATE FUNCTION pgshift._carried_views(schema name)
+    RETURNS TABLE (view_oid oid, view_name name, carried boolean)
+    LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT c.oid, c.relname, pg_has_role(current_user, c.relowner, 'USAGE')
+      FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+     WHERE n.nspname = $1 AND c.relkind = 'v'
+       AND NOT EXISTS (SELECT FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')
+     ORDER BY c.oid
+$$;
+COMMENT ON FUNCTION pgshift._carried_views(name) IS 'pgshift internal: the views of the schema a version schema re-creates';
+
+-- The functions and operators a view's query calls, a version schema's wrapper counted as the
+-- routine it wraps: a view's copy must call exactly what the view calls.
+CREATE FUNCTION pgshift._view_calls(view_oid oid, version_schema name, schema name) RETURNS text[]
+    LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT coalesce(array_agg(DISTINCT called ORDER BY called), '{}')
+      FROM (SELECT CASE WHEN d.refclassid = 'pg_operator'::regclass THEN d.refobjid::regoperator::text
+                        WHEN pn.nspname = $2 THEN
+                             coalesce((SELECT o.oid::regprocedure::text FROM pg_proc o JOIN pg_namespace onn ON onn.oid = o.pronamespace
+                                        WHERE onn.nspname = $3 AND o.proname = p.proname
+                                          AND pg_get_function_identity_arguments(o.oid) = pg_get_function_identity_arguments(p.oid)),
+                                      p.oid::regprocedure::text)
+                        ELSE p.oid::regprocedure::text END AS called
+              FROM pg_rewrite r
+              JOIN pg_depend d ON d.classid = 'pg_rewrite'::regclass AND d.objid = r.oid
+              LEFT JOIN pg_proc p ON d.refclassid = 'pg_proc'::regclass AND p.oid = d.refobjid
+              LEFT JOIN pg_namespace pn ON pn.oid = p.pronamespace
+             WHERE r.ev_class = $1 AND d.refclassid IN ('pg_proc'::regclass, 'pg_operator'::regclass)) calls
+$$;
+COMMENT ON FUNCTION pgshift._view_calls(oid, name, name) IS
+    'pgshift internal: the routines and operators a view calls (a version schema''s wrappers as what they wrap)';
+
+-- Gives the object the grants of its original (beyond the owner's), replacing the defaults.
+CREATE FUNCTION pgshift._copy_grants(kind text, original_acl aclitem[], original_owner oid, copy text) RETURNS void
+    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    g record;
+BEGIN
+    IF original_acl IS NULL THEN
+        RETURN;   -- the original has the defaults, as the copy has
+    END IF;
+    EXECUTE format('REVOKE ALL ON %s %s FROM PUBLIC', kind, copy);
+    FOR g IN SELECT a.privilege_type,
+                    CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(pg_get_userbyid(a.grantee)) END AS grantee
+               FROM aclexplode(original_acl) a WHERE a.grantee <> original_owner LOOP
+        EXECUTE format('GRANT %s ON %s %s TO %s', g.privilege_type, kind, copy, g.grantee);
+    END LOOP;
+END $$;
+COMMENT ON FUNCTION pgshift._copy_grants(text, aclitem[], oid, text) IS 'pgshift internal: a carried object gets its original''s grants';
+
+-- Run by _create_version_schema as the migrating role, after the views of the tables.
+-- strict: a view that cannot answer in the version refuses (start); otherwise it is reported and left out
+-- (a version schema that exists already gets what the schema has gained since: objects it has are kept).
+CREATE FUNCTION pgshift._carry_schema_objects(schema name, version_schema name, version_name name, strict boolean)
+    RETURNS void
+    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    t record;
+    r record;
+    v record;
+    definition text;
+    copy_options text;
+    waiting oid[];
+    failures text[];
+    progress boolean;
+    failure text;
+    -- A schema that only holds shell types named like the managed schema's: on the search_path while a
+    -- view is printed, it makes the view name those types qualified (the managed schema's own, whose
+    -- operators an enum needs: PostgreSQL's enum operators do not take a domain over the enum) and
+    -- everything else of the managed schema unqualified (to mean the version's, when made again).
+    printing name := '_pgshift_print_' || pg_backend_pid();
+BEGIN
+    -- A type or routine that cannot be carried (PostgreSQL refuses a domain over it, a wrapper of it)
+    -- is reported and left out: the version schema still answers for everything else.
+    FOR t IN SELECT * FROM pgshift._carried_types(schema) c
+              WHERE NOT EXISTS (SELECT FROM pg_type x JOIN pg_namespace xn ON xn.oid = x.typnamespace
+                                 WHERE xn.nspname = version_schema AND x.typname = c.type_name) LOOP
+        BEGIN
+            EXECUTE format('CREATE DOMAIN %I.%I AS %I.%I', version_schema, t.type_name, schema, t.type_name);
+            PERFORM pgshift._copy_grants('DOMAIN', (SELECT typacl FROM pg_type WHERE oid = t.type_oid),
+                                         (SELECT typowner FROM pg_type WHERE oid = t.type_oid),
+                                         format('%I.%I', version_schema, t.type_name));
+        EXCEPTION WHEN OTHERS THEN
+            RAISE WARNING 'type %.% is not in version schema %: %', quote_ident(schema), quote_ident(t.type_name),
+                          version_name, SQLERRM;
+        END;
+    END LOOP;
+    FOR r IN SELECT c.routine, c.why_not, p.prokind, p.proacl, p.proowner,
+                    format('%I(%s)', p.proname, pg_get_function_identity_arguments(p.oid)) AS signature
+               FROM pgshift._carried_routines(schema) c JOIN pg_proc p ON p.oid = c.routine
+              WHERE NOT EXISTS (SELECT FROM pg_proc x JOIN pg_namespace xn ON xn.oid = x.pronamespace
+                                 WHERE xn.nspname = version_schema AND x.proname = p.proname
+                                   AND pg_get_function_identity_arguments(x.oid) = pg_get_function_identity_arguments(p.oid)) LOOP
+        IF r.why_not IS NOT NULL THEN
+            RAISE NOTICE 'routine %.% is not in version schema %: %', quote_ident(schema), r.signature, version_name, r.why_not;
+            CONTINUE;
+        END IF;
+        BEGIN
+            EXECUTE pgshift._routine_wrapper_sql(r.routine, version_schema);
+            PERFORM pgshift._copy_grants(CASE WHEN r.prokind = 'p' THEN 'PROCEDURE' ELSE 'FUNCTION' END, r.proacl,
+                                         r.proowner, format('%I.%s', version_schema, r.signature));
+        EXCEPTION WHEN OTHERS THEN
+            RAISE WARNING 'routine %.% is not in version schema %: %', quote_ident(schema), r.signature, version_name, SQLERRM;
+        END;
+    END LOOP;
+    FOR v IN SELECT * FROM pgshift._carried_views(schema) c WHERE NOT c.carried AND strict LOOP
+        RAISE WARNING 'view %.% is not in version schema %: it is owned by a role whose rights % does not have',
+                      quote_ident(schema), quote_ident(v.view_name), version_name, current_user;
+    END LOOP;
+    -- A view may read another: each round makes those whose views exist now, until none is left or
+    -- a round makes none.
+    waiting := ARRAY(SELECT c.view_oid FROM pgshift._carried_views(schema) c
+                      WHERE c.carried AND NOT EXISTS (SELECT FROM pg_class x JOIN pg_namespace xn ON xn.oid = x.relnamespace
+                                                       WHERE xn.nspname = version_schema AND x.relname = c.view_name));
+    IF waiting <> '{}' THEN
+        EXECUTE format('DROP SCHEMA IF EXISTS %I CASCADE', printing);
+        EXECUTE format('CREATE SCHEMA %I', printing);
+        FOR t IN SELECT * FROM pgshift._carried_types(schema) LOOP
+            EXECUTE format('CREATE TYPE %I.%I', printing, t.type_name);
+        END LOOP;
+    END IF;
+    LOOP
+        progress := false;
+        failures := '{}';
+        FOR v IN SELECT c.oid, c.relname, c.reloptions, c.relacl, c.relowner
+                   FROM unnest(waiting) w(oid) JOIN pg_class c ON c.oid = w.oid ORDER BY c.oid LOOP
+            -- Printed with the managed schema on the path (behind the shell types), the query names its
+            -- tables, views and functions unqualified, and all else qualified; made again with the
+            -- version schema before it, those names mean the version's.
+            PERFORM set_config('search_path', format('%I, %I', printing, schema), true);
+            definition := pg_get_viewdef(v.oid);
+            PERFORM set_config('search_path', format('pg_catalog, %I, %I, pg_temp', version_schema, schema), true);
+            copy_options := coalesce((SELECT ' WITH (' || string_agg(o, ', ') || ')' FROM unnest(v.reloptions) o), '');
+            BEGIN
+                EXECUTE format('CREATE VIEW %I.%I%s AS %s', version_schema, v.relname, copy_options, definition);
+                progress := true;
+                waiting := array_remove(waiting, v.oid);
+            EXCEPTION WHEN undefined_table OR undefined_column OR undefined_function OR undefined_object
+                           OR datatype_mismatch OR ambiguous_column OR ambiguous_function THEN
+                failures := failures || format('view %I.%I cannot answer in version %s: %s', schema, v.relname,
+                                               version_name, SQLERRM);
+            END;
+            PERFORM set_config('search_path', 'pg_catalog, pg_temp', true);
+        END LOOP;
+        EXIT WHEN waiting = '{}' OR NOT progress;
+    END LOOP;
+    EXECUTE format('DROP SCHEMA IF EXISTS %I CASCADE', printing);
+    IF waiting <> '{}' AND NOT strict THEN
+        FOREACH failure IN ARRAY failures LOOP
+            RAISE WARNING '%', failure;
+        END LOOP;
+    ELSIF waiting <> '{}' THEN
+        RAISE EXCEPTION '%', failures[1]
+            USING ERRCODE = '0A000',
+                  HINT = 'The version schema carries the schema''s views, made again over that version''s columns. '
+                         'Redefine or drop the view in a migration of its own (a "sql" operation) before this one, '
+                         'or make this migration keep what the view reads.';
+    END IF;
+    -- What a copy reads and calls must be what the view reads and calls, in that version.
+    FOR v IN SELECT c.oid AS copy_oid, o.oid AS original_oid, c.relname, o.relacl, o.relowner
+               FROM pg_class c JOIN pg_namespace cn ON cn.oid = c.relnamespace AND cn.nspname = version_schema
+               JOIN pgshift._carried_views(schema) cv ON cv.view_name = c.relname AND cv.carried
+               JOIN pg_class o ON o.oid = cv.view_oid LOOP
+        IF pgshift._view_calls(v.copy_oid, version_schema, schema) IS DISTINCT FROM
+           pgshift._view_calls(v.original_oid, version_schema, schema) THEN
+            RAISE EXCEPTION 'view %.% would call other functions or operators in version %', quote_ident(schema),
+                            quote_ident(v.relname), version_name
+                USING ERRCODE = '42725',
+                      HINT = 'An object created in the schema since the view was made matches its calls better. '
+                             'Schema-qualify the calls in the view''s definition.';
+        END IF;
+        IF EXISTS (SELECT FROM pg_rewrite rw JOIN pg_depend d ON d.classid = 'pg_rewrite'::regclass AND d.objid = rw.oid
+                     JOIN pg_class rc ON rc.oid = d.refobjid AND d.refclassid = 'pg_class'::regclass
+                     JOIN pg_namespace rn ON rn.oid = rc.relnamespace
+                    WHERE rw.ev_class = v.copy_oid AND rn.nspname = schema AND rc.relkind IN ('r', 'p', 'f')) THEN
+            RAISE EXCEPTION 'view %.% cannot answer in version %: it reads a table that version does not show',
+                            quote_ident(schema), quote_ident(v.relname), version_name
+                USING ERRCODE = '0A000',
+                      HINT = 'Drop or redefine the view in a migration of its own before this one.';
+        END IF;
+        PERFORM pgshift._copy_grants('TABLE', v.relacl, v.relowner, format('%I.%I', version_schema, v.relname));
+    END LOOP;
+END $$;
+COMMENT ON FUNCTION pgshift._carry_schema_objects(name, name, name, boolean) IS
+    'pgshift internal: gives a version schema the schema''s types, functions, procedures and views';
+
+
+-- As 0.2.0's, and then the carried objects.
+CREATE OR REPLACE FUNCTION pgshift._create_version_schema(schema name, version_schema name, view_overlay jsonb,
+                                                          pending boolean DEFAULT false, version_name name DEFAULT NULL)
+    RETURNS void
+    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    stmt text;
+    statements text[];
+BEGIN
+    -- Read under the pinned search_path, the table defaults copied onto the views name everything
+    -- qualified; a default the migration itself gives (add_column) is the user's SQL and resolves
+    -- in the managed schema, after pg_catalog, as start's statements do.
+    statements := pgshift.version_schema_sql(schema, version_schema, pgshift.read_schema(schema), view_overlay,
+                                             jsonb_build_object('pending', pending,
+                                                                'version_name', coalesce(version_name, version_schema)));
+    PERFORM set_config('search_path', format('pg_catalog, %I, pg_temp', schema), true);
+    FOREACH stmt IN ARRAY statements LOOP
+        EXECUTE stmt;
+    END LOOP;
+    PERFORM set_config('search_path', 'pg_catalog, pg_temp', true);
+    PERFORM pgshift._carry_schema_objects(schema, version_schema, coalesce(version_name, version_schema), true);
+    IF NOT pending THEN
+        PERFORM pgshift._grant_like_tables(schema, version_schema);
+    END IF;
+END $$;
+
+
+-- As 0.2.0's, but only pgshift's own views count as "made by 0.1.0" (a projection of a table of the
+-- managed schema; a carried copy of the app's view reads the version's views); and then each live
+-- version schema the role owns gets what the schema has gained since it was made.
+CREATE OR REPLACE FUNCTION pgshift._replace_version_views(schema name) RETURNS integer
+    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp SET pgshift.internal = on AS $$
+DECLARE
+    v record;
+    replaced integer := 0;
+    version name;
+BEGIN
+    FOR v IN
+        SELECT c.oid AS view_oid, n.nspname AS version_schema, c.relname AS view_name
+          FROM pgshift.migrations m
+          JOIN pg_namespace n ON n.nspname = m.version_schema
+          JOIN pg_class c ON c.relnamespace = n.oid AND c.relkind = 'v'
+         WHERE m.schema = _replace_version_views.schema
+           AND pg_get_viewdef(c.oid) NOT LIKE '%pgshift._version_view_%'
+           -- pgshift's kind of view (a plain projection of one table, no condition), not one of the user's
+           AND EXISTS (SELECT FROM pgshift._view_columns(c.oid) vc JOIN pg_class t ON t.oid = vc.table_oid
+                        WHERE t.relkind IN ('r', 'p'))
+           AND pg_get_viewdef(c.oid) !~* '\mwhere\M'
+    LOOP
+        BEGIN
+            EXECUTE format('CREATE OR REPLACE VIEW %I.%I WITH (security_invoker = true, check_option = local) AS %s WHERE pgshift._version_view_open()',
+                           v.version_schema, v.view_name, rtrim(pg_get_viewdef(v.view_oid), '; ' || chr(10)));
+            PERFORM pgshift._copy_table_defaults(v.view_oid);
+            replaced := replaced + 1;
+        EXCEPTION WHEN insufficient_privilege THEN
+            -- Another role's views: they stay as they are (and writes through them as 0.1.0 did).
+            RAISE WARNING 'view %.% was made by pgshift 0.1.0 and is not brought up to date: %', v.version_schema, v.view_name, SQLERRM
+                USING HINT = format('Its owner (or a superuser) can: SELECT pgshift.refresh_version_views(%L).', schema);
+        END;
+    END LOOP;
+    FOR version IN SELECT n.nspname FROM pgshift.live_versions(schema) lv JOIN pg_namespace n ON n.nspname = lv
+                    WHERE pg_has_role(current_user, n.nspowner, 'USAGE') LOOP
+        PERFORM pgshift._carry_schema_objects(schema, version, version, false);
+    END LOOP;
+    RETURN replaced;
+END $$;
