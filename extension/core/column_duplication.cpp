@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "core/error.hpp"
+#include "core/sequence_handover.hpp"
 #include "core/sql_text.hpp"
 
 namespace pgshift {
@@ -96,9 +97,6 @@ public:
 			if (column == nullptr)
 				throw Error(sqlstate::undefined_column,
 				            "column \"" + request.column + "\" does not exist in table \"" + table.name + "\"");
-			if (std::find(table.primary_key.begin(), table.primary_key.end(), request.column) != table.primary_key.end())
-				throw Error(sqlstate::feature_not_supported,
-				            "changing primary key column \"" + request.column + "\" is not supported yet");
 			if (is_internal_name(column->physical)) {
 				// Added or duplicated by an earlier operation of this migration: that column is changed
 				// again rather than copied twice.
@@ -183,6 +181,8 @@ private:
 			         context_.parser.default_kind(literal, type(twin)) != ExpressionParser::DefaultKind::incompatible)
 				plan_.start.push_back(alter_ + "ALTER COLUMN " + quote_ident(twin.twin) + " SET DEFAULT " + literal);
 		}
+		if (twin.catalog_column.contains("identity"))
+			plan_.start.push_back(twin_draws_from_identity_sql(qualified_, twin.old, twin.twin));
 		if (twin.catalog_column.contains("comment"))
 			plan_.start.push_back("COMMENT ON COLUMN " + qualified_ + "." + quote_ident(twin.twin) + " IS " +
 			                      quote_literal(twin.catalog_column["comment"].get<std::string>()));
@@ -332,6 +332,8 @@ private:
 		for (const auto &twin : twins_) {
 			if (twin.reused)
 				continue;
+			if (owns_sequence(twin))
+				plan_.complete.push_back(hand_sequence_to_twin_sql(qualified_, twin.old, twin.twin));
 			plan_.complete.push_back(alter_ + "DROP COLUMN " + quote_ident(twin.old));
 			plan_.dropped_columns.emplace_back(table_.physical, twin.old);
 		}
@@ -345,9 +347,28 @@ private:
 				plan_.complete.push_back(alter_ + "VALIDATE CONSTRAINT " + quote_ident(twin.not_null_check));
 				plan_.complete.push_back(alter_ + "ALTER COLUMN " + quote_ident(twin.twin) + " SET NOT NULL");
 				plan_.complete.push_back(alter_ + "DROP CONSTRAINT " + quote_ident(twin.not_null_check));
+				// A key column's check is proved by the worker once the backfill is done (online), so
+				// that complete's SET NOT NULL, under its lock, reads no rows.
+				if (in_primary_key(twin))
+					plan_.after_backfill.push_back(
+					    {alter_ + "VALIDATE CONSTRAINT " + quote_ident(twin.not_null_check), ""});
 			}
+			if (twin.catalog_column.contains("identity"))
+				plan_.complete.push_back(restore_identity_sql(qualified_, twin.twin));
 			plan_.rollback.push_back(alter_ + "DROP COLUMN IF EXISTS " + quote_ident(twin.twin));
 		}
+	}
+
+	bool owns_sequence(const Twin &twin) const
+	{
+		return twin.catalog_column.contains("identity") ||
+		       twin.catalog_column.value("default", "").find("nextval(") != std::string::npos;
+	}
+
+	bool in_primary_key(const Twin &twin) const
+	{
+		return std::find(table_.primary_key.begin(), table_.primary_key.end(), twin.request->column) !=
+		       table_.primary_key.end();
 	}
 
 	void remap(const Twin &twin)

@@ -27,6 +27,7 @@ struct OperationPlan {
 	                                        // complete steps, which name columns as they are on disk
 	std::vector<Statement> rollback;  // run in this order; operations are undone last-first
 	std::vector<ConcurrentStep> concurrent;  // run after start's transaction, outside any (by the worker)
+	std::vector<ConcurrentStep> after_backfill;  // the same, once the backfills are done (checks they prove)
 	bool refresh_views_on_complete = false;
 	// Physical (table, column) pairs that complete drops: start refuses a migration whose complete
 	// could not drop them (a view or a generated column of the user's depends on them).

@@ -3,6 +3,7 @@
 #include <map>
 
 #include "core/final_renames.hpp"
+#include "core/primary_key_swap.hpp"
 #include "core/error.hpp"
 #include "core/migration_format.hpp"
 #include "core/operation_plan.hpp"
@@ -93,6 +94,18 @@ std::vector<Statement> final_table_renames(const std::string &schema, const Virt
 	return renames;
 }
 
+// Worker jobs: statements run outside any transaction, each with the statement that undoes a
+// half-done attempt (null: none).
+void append_jobs(json &jobs, const std::vector<ConcurrentStep> &steps, const std::string &label)
+{
+	for (const auto &job : steps)
+		jobs.push_back(json{{"kind", "sql"},
+		                    {"statement", job.statement},
+		                    {"cleanup", job.cleanup.empty() ? json() : json(job.cleanup)},
+		                    {"optional", job.optional},
+		                    {"op", label}});
+}
+
 std::string migration_name(const json &migration)
 {
 	if (!migration.contains("name") || migration["name"].get<std::string>().empty())
@@ -125,6 +138,7 @@ json plan_start(const std::string &schema, const json &migration, const json &ca
 	std::vector<bool> rollback_is_raw_sql;
 	json dropped_columns = json::array();
 	bool refresh_views = false;
+	std::vector<std::pair<ConcurrentStep, std::string>> after_backfill;
 
 	const json &operations = migration["operations"];
 	// Raw SQL run at start may change anything: it stands alone, and the new version's views are then
@@ -147,9 +161,9 @@ json plan_start(const std::string &schema, const json &migration, const json &ca
 		append_steps(start, plan.start, label);
 		append_steps(complete, plan.complete, label);
 		append_steps(complete_last, plan.complete_last, label);
-		for (const auto &job : plan.concurrent)
-			jobs.push_back(json{{"kind", "sql"}, {"statement", job.statement}, {"cleanup", job.cleanup},
-			                    {"optional", job.optional}, {"op", label}});
+		append_jobs(jobs, plan.concurrent, label);
+		for (const auto &job : plan.after_backfill)
+			after_backfill.emplace_back(job, label);
 		rollbacks.emplace_back(label, plan.rollback);
 		rollback_is_raw_sql.push_back(operation_kind(operations[i]) == "sql");
 		for (const auto &column : plan.dropped_columns)
@@ -160,12 +174,17 @@ json plan_start(const std::string &schema, const json &migration, const json &ca
 	// Triggers go in after every operation's DDL, and out before anything else at complete or rollback.
 	std::vector<Statement> create_triggers, drop_triggers;
 	dual_writes.emit(schema, version_schema, previous_version, pending_version, create_triggers, drop_triggers, jobs);
+	const PrimaryKeySwaps key_swaps = plan_primary_key_swaps(schema, virt, before);
+	for (const auto &[job, label] : after_backfill)
+		append_jobs(jobs, {job}, label);
+	append_jobs(jobs, key_swaps.jobs, "primary keys");
 	append_steps(start, create_triggers, "dual-write triggers");
 	json rollback = json::array(), contract = json::array();
 	append_steps(rollback, drop_triggers, "dual-write triggers", gone_already);
 	append_steps(contract, drop_triggers, "dual-write triggers");
 	for (auto &step : complete)
 		contract.push_back(step);
+	append_steps(contract, key_swaps.complete, "primary keys");
 	append_steps(contract, final_column_renames(schema, virt), "column renames");
 	for (auto &step : complete_last)
 		contract.push_back(step);

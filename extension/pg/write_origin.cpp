@@ -44,6 +44,8 @@ struct WritingStatement {
 	Oid *tables;             // the relations the statement modifies (its result relations)
 	int view_count;
 	TargetView *views;
+	int deleting_view_count;
+	Oid *deleted_through_views; // the relation behind each view the statement deletes through
 	MemoryContextCallback on_release;
 };
 
@@ -79,6 +81,13 @@ bool is_written_view(const RangeTblEntry *entry)
 {
 	return entry->rtekind == RTE_RELATION && entry->relkind == RELKIND_VIEW &&
 	       ((entry->requiredPerms & ACL_INSERT) != 0 || !bms_is_empty(entry->updatedCols));
+}
+
+// A view the statement deletes through: one of the table's result relations that fires no dual-write
+// trigger, and so is neither a version's write nor a write of the table itself.
+bool is_deleting_view(const RangeTblEntry *entry)
+{
+	return entry->rtekind == RTE_RELATION && entry->relkind == RELKIND_VIEW && (entry->requiredPerms & ACL_DELETE) != 0;
 }
 
 // The relation an auto-updatable view writes: the one item of its FROM list.
@@ -176,9 +185,19 @@ void remember_writing_statement(QueryDesc *query, int eflags)
 	ListCell *cell;
 	foreach (cell, plan->resultRelations)
 		statement->tables[statement->table_count++] = rt_fetch(lfirst_int(cell), plan->rtable)->relid;
-	int written_views = 0;
-	foreach (cell, plan->rtable)
+	int written_views = 0, deleting_views = 0;
+	foreach (cell, plan->rtable) {
 		written_views += is_written_view(static_cast<RangeTblEntry *>(lfirst(cell))) ? 1 : 0;
+		deleting_views += is_deleting_view(static_cast<RangeTblEntry *>(lfirst(cell))) ? 1 : 0;
+	}
+	if (deleting_views > 0) {
+		statement->deleted_through_views = static_cast<Oid *>(palloc(sizeof(Oid) * deleting_views));
+		foreach (cell, plan->rtable) {
+			auto *entry = static_cast<RangeTblEntry *>(lfirst(cell));
+			if (is_deleting_view(entry))
+				statement->deleted_through_views[statement->deleting_view_count++] = relation_behind_view(entry->relid);
+		}
+	}
 	if (written_views > 0) {
 		statement->views = static_cast<TargetView *>(palloc(sizeof(TargetView) * written_views));
 		foreach (cell, plan->rtable) {
@@ -363,9 +382,13 @@ WriteOrigin write_origin_of(Relation rel)
 			                                  get_namespace_name(view.view_namespace)));
 		origin.view_namespace = view.view_namespace;
 	}
-	// Each write through a view is a result relation of the table; one more is a write of the table
-	// itself (the old version's) in the same statement.
-	if (views_over_it > 0 && times_written(statement, relation) > views_over_it)
+	// Each write through a view is a result relation of the table, and so is each DELETE through one
+	// (DELETE ... RETURNING feeding an INSERT, as pg-boss 10 fails a job); one more is a write of the
+	// table itself (the old version's) in the same statement.
+	int deletes_over_it = 0;
+	for (int i = 0; i < statement->deleting_view_count; i++)
+		deletes_over_it += statement->deleted_through_views[i] == relation ? 1 : 0;
+	if (views_over_it > 0 && times_written(statement, relation) > views_over_it + deletes_over_it)
 		refuse_two_versions(rel, psprintf("through the view of schema \"%s\" and directly",
 		                                  get_namespace_name(origin.view_namespace)));
 	return origin;

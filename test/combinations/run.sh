@@ -59,7 +59,7 @@ SQL
 n=0
 # combination NAME OPERATIONS OLD_WRITE NEW_WRITE FINAL_TABLE FINAL_COLUMNS CHECK_SQL EXPECTED
 #   OLD_WRITE and NEW_WRITE insert the row with id 101 and 102 through the version schemas written OLD and
-#   NEW; CHECK_SQL (over the managed schema, written S.) must return EXPECTED (S. likewise) after complete.
+#   NEW (the new version names the key NEW_KEY, default id); CHECK_SQL (over the managed schema, written S.) must return EXPECTED (S. likewise) after complete.
 # The table every combination starts from: t(id serial primary key, a text, b integer, c text), 3 rows.
 combination() {
   local name=$1 operations=$2 old_write=$3 new_write=$4 final_table=$5 final_columns=$6 check_sql=$7 expected=$8
@@ -81,7 +81,7 @@ SQL
   local ow=${old_write//OLD/$old} nw=${new_write//NEW/$new}
   # Count 101 and 102 through both versions: each must see the other's write.
   local seen="SELECT (SELECT count(*) FROM $old.$(table_in_old "$old_write") WHERE id IN (101, 102)) || '/' ||
-                     (SELECT count(*) FROM $new.$(table_in_new "$new_write") WHERE id IN (101, 102))"
+                     (SELECT count(*) FROM $new.$(table_in_new "$new_write") WHERE ${NEW_KEY:-id} IN (101, 102))"
 
   out=$(start_and_write "$s" "$migration" "$ow" "$nw") || { fail "first start: $out"; return; }
   assert_eq "both versions see both writes after start" "2/2" "$(sql "$seen")"
@@ -299,5 +299,24 @@ combination "rename the table twice" \
   "INSERT INTO NEW.t3 (id) VALUES (102)" \
   t3 "id integer not null, a text, b integer, c text" \
   "$values(id::text, ',' ORDER BY id) FROM S.t3" "1,2,3,101,102"
+
+combination "change the primary key's type" \
+  '[{"alter_column": {"table": "t", "column": "id", "type": "bigint", "up": "id::bigint", "down": "id::integer"}}]' \
+  "INSERT INTO OLD.t (id, a) VALUES (101, 'o')" \
+  "INSERT INTO NEW.t (id, a) VALUES (102, 'n')" \
+  t "a text, b integer, c text, id bigint not null" \
+  "$values(id::text, ',' ORDER BY id) || ' ' || (SELECT pg_get_constraintdef(oid) FROM pg_constraint
+     WHERE conrelid = 'S.t'::regclass AND contype = 'p') || ' ' || pg_get_serial_sequence('S.t', 'id') FROM S.t" \
+  "1,2,3,101,102 PRIMARY KEY (id) S.t_id_seq"
+
+NEW_KEY=t_id combination "change the primary key's type, then rename it" \
+  '[{"alter_column": {"table": "t", "column": "id", "type": "bigint", "up": "id::bigint", "down": "id::integer"}},
+    {"rename_column": {"table": "t", "from": "id", "to": "t_id"}}]' \
+  "INSERT INTO OLD.t (id, a) VALUES (101, 'o')" \
+  "INSERT INTO NEW.t (t_id, a) VALUES (102, 'n')" \
+  t "a text, b integer, c text, t_id bigint not null" \
+  "$values(t_id::text, ',' ORDER BY t_id) || ' ' || (SELECT pg_get_constraintdef(oid) FROM pg_constraint
+     WHERE conrelid = 'S.t'::regclass AND contype = 'p') FROM S.t" \
+  "1,2,3,101,102 PRIMARY KEY (t_id)"
 
 finish_tests
