@@ -8,6 +8,8 @@
 --     re-created over that version's views. A view that cannot answer in the new version (it names
 --     a column the migration renames) makes start refuse, naming the view.
 --   Version schemas made before the update keep what they hold; the next migration's carry it all.
+--   * A primary key that a migration changes takes the foreign keys that reference it along (the
+--     plan's repointed_foreign_keys): they are no reason to refuse dropping the old key's column.
 
 
 -- The managed schema's objects a version schema carries, in the order they are made.
@@ -345,4 +347,81 @@ BEGIN
         PERFORM pgshift._carry_schema_objects(schema, version, version, false);
     END LOOP;
     RETURN replaced;
+END $$;
+
+
+-- The blockers of a column's drop, less the foreign keys the plan re-points onto a changed primary
+-- key (complete drops them before the column); NULL when none is left.
+CREATE FUNCTION pgshift._without_repointed(blockers text[], schema name, plan jsonb) RETURNS text[]
+    LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT nullif(ARRAY(SELECT b FROM unnest($1) b
+                         WHERE b NOT IN (SELECT pg_describe_object('pg_constraint'::regclass, c.oid, 0)
+                                           FROM jsonb_array_elements(coalesce($3->'repointed_foreign_keys', '[]')) r
+                                           JOIN pg_constraint c ON c.conrelid = to_regclass(format('%I.%I', $2, r->>0))
+                                                               AND c.conname = r->>1)), '{}')
+$$;
+COMMENT ON FUNCTION pgshift._without_repointed(text[], name, jsonb) IS
+    'pgshift internal: drop blockers other than the foreign keys a plan re-points';
+
+-- As 0.2.0's, with the re-pointed foreign keys left out.
+CREATE OR REPLACE FUNCTION pgshift._check_completable(schema name, planned jsonb, pending name, who regrole) RETURNS void
+    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    item jsonb;
+    table_oid oid;
+    blockers text[];
+BEGIN
+    FOR item IN SELECT j FROM jsonb_array_elements(planned->'jobs') j WHERE j->>'kind' = 'backfill' LOOP
+        table_oid := to_regclass(format('%I.%I', schema, item->>'table'));
+        IF table_oid IS NOT NULL AND pgshift._row_security_applies(table_oid, who) THEN
+            RAISE EXCEPTION 'table "%" has row-level security that applies to role "%": its backfill could not see every row',
+                            item->>'table', who
+                USING ERRCODE = '42501',
+                      HINT = 'Start the migration as the table''s owner (and ALTER TABLE ... NO FORCE ROW LEVEL SECURITY '
+                             'while it runs), as a superuser, or as a role with BYPASSRLS.';
+        END IF;
+    END LOOP;
+    FOR item IN SELECT c FROM jsonb_array_elements(coalesce(planned->'dropped_columns', '[]')) c LOOP
+        table_oid := to_regclass(format('%I.%I', schema, item->>0));
+        CONTINUE WHEN table_oid IS NULL;
+        blockers := pgshift._without_repointed(pgshift._drop_blockers(schema, table_oid, item->>1, pending), schema, planned);
+        IF blockers IS NOT NULL THEN
+            RAISE EXCEPTION 'column "%" of table "%" could never be dropped at complete: % depend% on it', item->>1, item->>0,
+                            array_to_string(blockers, ', '), CASE WHEN cardinality(blockers) = 1 THEN 's' ELSE '' END
+                USING ERRCODE = '2BP01',
+                      HINT = 'Drop or change what depends on the column first (a generated column can be changed in the '
+                             'same migration), then start the migration again.';
+        END IF;
+    END LOOP;
+END $$;
+
+-- As 0.2.0's, with the re-pointed foreign keys left out.
+CREATE OR REPLACE FUNCTION pgshift._require_completable(m pgshift.migrations) RETURNS void
+    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    table_name text;
+    item jsonb;
+    table_oid oid;
+    blockers text[];
+BEGIN
+    FOR table_name IN SELECT t FROM jsonb_array_elements_text(coalesce(m.plan->'dual_write_tables', '[]')) t LOOP
+        IF to_regclass(format('%I.%I', m.schema, table_name)) IS NULL THEN
+            RAISE EXCEPTION 'migration "%" cannot complete: its table "%" no longer exists (it was dropped or renamed outside pgshift)',
+                            m.name, table_name
+                USING ERRCODE = '42P01', HINT = format('Roll the migration back: SELECT pgshift.rollback(%L).', m.schema);
+        END IF;
+    END LOOP;
+    FOR item IN SELECT c FROM jsonb_array_elements(coalesce(m.plan->'dropped_columns', '[]')) c LOOP
+        table_oid := to_regclass(format('%I.%I', m.schema, item->>0));
+        CONTINUE WHEN table_oid IS NULL;
+        blockers := pgshift._without_repointed(pgshift._drop_blockers(m.schema, table_oid, item->>1), m.schema, m.plan);
+        IF blockers IS NOT NULL THEN
+            RAISE EXCEPTION 'migration "%" cannot complete: column "%" of table "%" cannot be dropped: % depend% on it',
+                            m.name, item->>1, item->>0, array_to_string(blockers, ', '),
+                            CASE WHEN cardinality(blockers) = 1 THEN 's' ELSE '' END
+                USING ERRCODE = '2BP01',
+                      HINT = format('Drop what depends on the column and complete again, or roll the migration back '
+                                    '(SELECT pgshift.rollback(%L)).', m.schema);
+        END IF;
+    END LOOP;
 END $$;

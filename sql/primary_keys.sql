@@ -50,15 +50,15 @@ SELECT pgshift.complete('pk') ->> 'status';
 
 -- The keys, on bigint columns, under their names.
 SELECT conrelid::regclass, conname, pg_get_constraintdef(oid) FROM pg_constraint
- WHERE connamespace = 'pk'::regnamespace AND contype IN ('p', 'u') ORDER BY 1::text, 2;
+ WHERE connamespace = 'pk'::regnamespace AND contype IN ('p', 'u') ORDER BY conrelid::regclass::text, conname;
 SELECT attrelid::regclass, attname, format_type(atttypid, atttypmod), attidentity, attnotnull FROM pg_attribute
  WHERE attrelid IN ('pk.orders'::regclass, 'pk.events'::regclass, 'pk.lines'::regclass, 'pk.items'::regclass)
-   AND attname = 'id' ORDER BY 1::text;
+   AND attname = 'id' ORDER BY attrelid::regclass::text;
 -- The sequences go on: the same names, owned by the new columns, as wide as them.
 SELECT s.seqrelid::regclass, format_type(s.seqtypid, NULL), s.seqincrement, s.seqmax, pg_sequence_last_value(s.seqrelid)
   FROM pg_sequence s WHERE s.seqrelid IN (pg_get_serial_sequence('pk.orders', 'id')::regclass,
                                           pg_get_serial_sequence('pk.events', 'id')::regclass,
-                                          pg_get_serial_sequence('pk.items', 'id')::regclass) ORDER BY 1::text;
+                                          pg_get_serial_sequence('pk.items', 'id')::regclass) ORDER BY s.seqrelid::regclass::text;
 INSERT INTO pk_02.orders (note) VALUES ('after complete') RETURNING id;
 INSERT INTO pk.events (what) VALUES ('after complete') RETURNING id;
 INSERT INTO pk_02.events (what) VALUES ('after complete, through the version') RETURNING id;
@@ -67,8 +67,49 @@ INSERT INTO pk.items (label) VALUES ('c') RETURNING id;
 INSERT INTO pk_02.items (label) VALUES ('through the version') RETURNING id;
 SELECT count(*), count(DISTINCT id), min(id), max(id) FROM pk.orders;
 
--- Foreign keys that reference a key that changes: refused at start, naming one, nothing changed.
-CREATE TABLE pk.shipments (id serial PRIMARY KEY, order_id bigint REFERENCES pk.orders (id));
-SELECT pgshift.start('pk', $${"name": "03", "operations": [
-  {"alter_column": {"table": "orders", "column": "id", "type": "numeric(20)", "up": "id::numeric", "down": "id::bigint"}}]}$$);
+-- Foreign keys that reference a key that changes follow it: the worker adds each again on the new key
+-- (NOT VALID, then VALIDATE, online); complete drops the old one first and gives the copy its name.
+CREATE TABLE pk.parents (id serial PRIMARY KEY, label text);
+CREATE TABLE pk.children (id serial PRIMARY KEY, parent_id integer REFERENCES pk.parents (id) ON DELETE CASCADE);
+INSERT INTO pk.parents (label) SELECT 'p' || g FROM generate_series(1, 50) g;
+INSERT INTO pk.children (parent_id) SELECT 1 + g % 50 FROM generate_series(1, 200) g;
+CREATE TEMP TABLE before_03 AS SELECT pgshift.read_schema('pk') AS snapshot;
+\set migration_03 '{"name": "03", "operations": [{"alter_column": {"table": "parents", "column": "id", "type": "bigint", "up": "id::bigint", "down": "id::integer"}}]}'
+SET client_min_messages = warning;
+SELECT pgshift.start('pk', :'migration_03') ->> 'jobs' AS jobs;
+CALL pgshift.wait_for_jobs('pk');
+SELECT statement FROM pgshift.jobs WHERE schema = 'pk' AND migration = '03' AND statement LIKE '%children%' ORDER BY step;
+SELECT conname, pg_get_constraintdef(oid), convalidated FROM pg_constraint WHERE conrelid = 'pk.children'::regclass AND contype = 'f' ORDER BY 1;
+-- Both keep the children right meanwhile: a child of no parent is refused, a parent's delete cascades.
+INSERT INTO pk_03.children (parent_id) VALUES (999);
+DELETE FROM pk_03.parents WHERE id = 1;
+SELECT count(*) AS children_of_1 FROM pk.children WHERE parent_id = 1;
+SELECT pgshift.rollback('pk') ->> 'status';
+SELECT pgshift.read_schema('pk') = (SELECT snapshot FROM before_03) AS unchanged_but_the_rows;
+INSERT INTO pk.parents (id, label) VALUES (1, 'p1');
+SELECT pgshift.start('pk', :'migration_03') ->> 'jobs' AS jobs;
+CALL pgshift.wait_for_jobs('pk');
+SELECT pgshift.complete('pk') ->> 'status';
+SELECT conname, pg_get_constraintdef(oid), convalidated FROM pg_constraint WHERE conrelid = 'pk.children'::regclass AND contype = 'f';
+SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = 'pk.parents'::regclass AND attname = 'id';
+INSERT INTO pk.children (parent_id) VALUES (999);
+DELETE FROM pk.parents WHERE id = 2;
+SELECT count(*) AS children_of_2 FROM pk.children WHERE parent_id = 2;
+
+-- What pgshift cannot re-point is refused at start, naming the foreign key; nothing changes.
+CREATE TABLE pk.notes (id serial PRIMARY KEY, label text UNIQUE);
+CREATE TABLE pk.note_refs (label text REFERENCES pk.notes (label));
+CREATE TABLE pk.tags (id integer PRIMARY KEY, name text);
+CREATE TABLE pk.tag_refs (tag_id integer REFERENCES pk.tags (id));
+SELECT pgshift.start('pk', $${"name": "04", "operations": [
+  {"alter_column": {"table": "tags", "column": "id", "type": "bigint", "up": "id::bigint", "down": "id::integer"}},
+  {"alter_column": {"table": "tag_refs", "column": "tag_id", "type": "bigint", "up": "tag_id::bigint", "down": "tag_id::integer"}}]}$$);
 SELECT count(*) AS migrations FROM pgshift.migrations WHERE schema = 'pk';
+-- A foreign key to another unique column of the table is not the key's: it stays as it is.
+INSERT INTO pk.notes (label) VALUES ('a'), ('b');
+INSERT INTO pk.note_refs VALUES ('a');
+SELECT pgshift.start('pk', $${"name": "04", "operations": [
+  {"alter_column": {"table": "notes", "column": "id", "type": "bigint", "up": "id::bigint", "down": "id::integer"}}]}$$) ->> 'status';
+CALL pgshift.wait_for_jobs('pk');
+SELECT pgshift.complete('pk') ->> 'status';
+SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = 'pk.note_refs'::regclass;

@@ -39,7 +39,7 @@ SELECT pgshift.complete('vc') ->> 'status';
 SELECT c.relname, c.relkind, c.reloptions FROM pg_class c WHERE c.relnamespace = 'vc_01'::regnamespace ORDER BY 1;
 SELECT t.typname, t.typtype, t.typbasetype::regtype FROM pg_type t
  WHERE t.typnamespace = 'vc_01'::regnamespace AND t.typtype = 'd' ORDER BY 1;
-SELECT p.oid::regprocedure, p.prokind FROM pg_proc p WHERE p.pronamespace = 'vc_01'::regnamespace ORDER BY 1::text;
+SELECT p.oid::regprocedure, p.prokind FROM pg_proc p WHERE p.pronamespace = 'vc_01'::regnamespace ORDER BY p.oid::regprocedure::text;
 
 -- A client that names only the version schema.
 INSERT INTO vc_01.job (name, state, policy) VALUES ('a', 'created'::vc_01.job_state, ROW(3, 10)::vc_01.retry),

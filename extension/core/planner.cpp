@@ -178,10 +178,13 @@ json plan_start(const std::string &schema, const json &migration, const json &ca
 	for (const auto &[job, label] : after_backfill)
 		append_jobs(jobs, {job}, label);
 	append_jobs(jobs, key_swaps.jobs, "primary keys");
+	append_steps(start, key_swaps.start, "primary keys");
 	append_steps(start, create_triggers, "dual-write triggers");
 	json rollback = json::array(), contract = json::array();
 	append_steps(rollback, drop_triggers, "dual-write triggers", gone_already);
+	append_steps(rollback, key_swaps.rollback_first, "primary keys", gone_already);
 	append_steps(contract, drop_triggers, "dual-write triggers");
+	append_steps(contract, key_swaps.complete_first, "primary keys");
 	for (auto &step : complete)
 		contract.push_back(step);
 	append_steps(contract, key_swaps.complete, "primary keys");
@@ -203,7 +206,8 @@ json plan_start(const std::string &schema, const json &migration, const json &ca
 	            {"undo_by_snapshot", raw_sql_at_start && operation_body(operations[0]).value("down", "").empty()},
 	            {"refresh_views", refresh_views},
 	            {"dual_write_tables", dual_writes.tables()},
-	            {"dropped_columns", dropped_columns}};
+	            {"dropped_columns", dropped_columns},
+	            {"repointed_foreign_keys", key_swaps.repointed}};
 }
 
 }  // namespace pgshift
