@@ -32,8 +32,8 @@ COMMENT ON FUNCTION pgshift._carried_types(name) IS 'pgshift internal: the types
 CREATE FUNCTION pgshift._carried_routines(schema name)
     RETURNS TABLE (routine oid, why_not text)
     LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
-    -- Plain functions and procedures. Not: trigger and type support functions (nobody calls them by
-    -- name), extensions' functions; and, with the reason in why_not (NULL: carried), aggregates and
+    -- Plain functions and procedures of the migrating role and the schema's owner. Not: trigger and
+    -- type support functions (nobody calls them by name), extensions' functions; and, with the reason in why_not (NULL: carried), aggregates and
     -- window functions (no wrapper can be one) and procedures with output arguments.
     SELECT p.oid,
            CASE WHEN p.prokind IN ('a', 'w') THEN 'an aggregate or window function cannot be wrapped'
@@ -41,6 +41,9 @@ CREATE FUNCTION pgshift._carried_routines(schema name)
                      THEN 'a procedure with output arguments cannot be wrapped' END
       FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
      WHERE n.nspname = $1
+       -- The migrating role's and the schema owner's: not a function a third role with CREATE on the
+       -- schema put there, which a client of the version would otherwise find first.
+       AND p.proowner IN ((SELECT r.oid FROM pg_roles r WHERE r.rolname = current_user), n.nspowner)
        AND NOT EXISTS (SELECT FROM unnest(p.proargtypes::oid[] || p.prorettype) a(t)
                         WHERE a.t IN ('trigger'::regtype, 'event_trigger'::regtype, 'internal'::regtype,
                                       'cstring'::regtype, 'language_handler'::regtype, 'fdw_handler'::regtype,
@@ -92,13 +95,18 @@ END $$;
 COMMENT ON FUNCTION pgshift._routine_wrapper_sql(oid, name) IS
     'pgshift internal: the statement that makes a version schema''s wrapper of a function or procedure';
 
--- The app's views of the managed schema that a version carries: those whose owner's rights the
--- migrating role has (a copy is the migrating role's, and reads with its owner's rights unless it is
--- security_invoker). Materialized views hold data of their own and stay in the managed schema.
+-- The app's views of the managed schema that a version carries. A copy is the migrating role's: one
+-- that reads with its owner's rights (not security_invoker) is carried only when that owner is the
+-- migrating role, or the copy would read with other rights than the view's; a security_invoker view
+-- reads with its readers' rights, and is carried when the migrating role or the schema's owner owns
+-- it (not a view a third role with CREATE on the schema put there). Materialized views hold data of
+-- their own and stay in the managed schema.
 CREATE FUNCTION pgshift._carried_views(schema name)
     RETURNS TABLE (view_oid oid, view_name name, carried boolean)
     LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
-    SELECT c.oid, c.relname, pg_has_role(current_user, c.relowner, 'USAGE')
+    SELECT c.oid, c.relname,
+           c.relowner = (SELECT r.oid FROM pg_roles r WHERE r.rolname = current_user)
+           OR (c.relowner = n.nspowner AND coalesce(c.reloptions, '{}') && ARRAY['security_invoker=true', 'security_invoker=on'])
       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
      WHERE n.nspname = $1 AND c.relkind = 'v'
        AND NOT EXISTS (SELECT FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')
@@ -165,7 +173,9 @@ DECLARE
     -- view is printed, it makes the view name those types qualified (the managed schema's own, whose
     -- operators an enum needs: PostgreSQL's enum operators do not take a domain over the enum) and
     -- everything else of the managed schema unqualified (to mean the version's, when made again).
-    printing name := '_pgshift_print_' || pg_backend_pid();
+    printing name := '_pgshift_print_' || pg_backend_pid() || '_' || left(md5(random()::text || clock_timestamp()::text), 12);
+    made oid[] := '{}';   -- the copies this call makes: the only ones it checks (and, when lenient, drops)
+    waiting_at_first boolean;
 BEGIN
     -- A type or routine that cannot be carried (PostgreSQL refuses a domain over it, a wrapper of it)
     -- is reported and left out: the version schema still answers for everything else.
@@ -200,17 +210,20 @@ BEGIN
             RAISE WARNING 'routine %.% is not in version schema %: %', quote_ident(schema), r.signature, version_name, SQLERRM;
         END;
     END LOOP;
-    FOR v IN SELECT * FROM pgshift._carried_views(schema) c WHERE NOT c.carried AND strict LOOP
-        RAISE WARNING 'view %.% is not in version schema %: it is owned by a role whose rights % does not have',
-                      quote_ident(schema), quote_ident(v.view_name), version_name, current_user;
+    FOR v IN SELECT c.*, pg_get_userbyid(o.relowner) AS owner FROM pgshift._carried_views(schema) c
+               JOIN pg_class o ON o.oid = c.view_oid WHERE NOT c.carried AND strict LOOP
+        RAISE WARNING 'view %.% is not in version schema %: it is owned by %, not by the migrating role %, and a copy would read with other rights',
+                      quote_ident(schema), quote_ident(v.view_name), version_name, v.owner, current_user
+            USING HINT = 'Make the view security_invoker, or migrate as its owner.';
     END LOOP;
     -- A view may read another: each round makes those whose views exist now, until none is left or
     -- a round makes none.
     waiting := ARRAY(SELECT c.view_oid FROM pgshift._carried_views(schema) c
                       WHERE c.carried AND NOT EXISTS (SELECT FROM pg_class x JOIN pg_namespace xn ON xn.oid = x.relnamespace
                                                        WHERE xn.nspname = version_schema AND x.relname = c.view_name));
-    IF waiting <> '{}' THEN
-        EXECUTE format('DROP SCHEMA IF EXISTS %I CASCADE', printing);
+    waiting_at_first := waiting <> '{}';
+    IF waiting_at_first THEN
+        -- (A name nobody can take beforehand; the schema is this role's, so all in it is its own.)
         EXECUTE format('CREATE SCHEMA %I', printing);
         FOR t IN SELECT * FROM pgshift._carried_types(schema) LOOP
             EXECUTE format('CREATE TYPE %I.%I', printing, t.type_name);
@@ -230,6 +243,7 @@ BEGIN
             copy_options := coalesce((SELECT ' WITH (' || string_agg(o, ', ') || ')' FROM unnest(v.reloptions) o), '');
             BEGIN
                 EXECUTE format('CREATE VIEW %I.%I%s AS %s', version_schema, v.relname, copy_options, definition);
+                made := made || format('%I.%I', version_schema, v.relname)::regclass::oid;
                 progress := true;
                 waiting := array_remove(waiting, v.oid);
             EXCEPTION WHEN undefined_table OR undefined_column OR undefined_function OR undefined_object
@@ -241,7 +255,9 @@ BEGIN
         END LOOP;
         EXIT WHEN waiting = '{}' OR NOT progress;
     END LOOP;
-    EXECUTE format('DROP SCHEMA IF EXISTS %I CASCADE', printing);
+    IF waiting_at_first THEN
+        EXECUTE format('DROP SCHEMA %I CASCADE', printing);
+    END IF;
     IF waiting <> '{}' AND NOT strict THEN
         FOREACH failure IN ARRAY failures LOOP
             RAISE WARNING '%', failure;
@@ -253,29 +269,34 @@ BEGIN
                          'Redefine or drop the view in a migration of its own (a "sql" operation) before this one, '
                          'or make this migration keep what the view reads.';
     END IF;
-    -- What a copy reads and calls must be what the view reads and calls, in that version.
+    -- What a copy reads and calls must be what the view reads and calls, in that version. Only the
+    -- copies made now: one made earlier follows the view as it was then (a later migration may have
+    -- redefined the view), and complete or rollback must not fail on it.
     FOR v IN SELECT c.oid AS copy_oid, o.oid AS original_oid, c.relname, o.relacl, o.relowner
-               FROM pg_class c JOIN pg_namespace cn ON cn.oid = c.relnamespace AND cn.nspname = version_schema
+               FROM unnest(made) m(oid) JOIN pg_class c ON c.oid = m.oid
                JOIN pgshift._carried_views(schema) cv ON cv.view_name = c.relname AND cv.carried
                JOIN pg_class o ON o.oid = cv.view_oid LOOP
+        failure := NULL;
         IF pgshift._view_calls(v.copy_oid, version_schema, schema) IS DISTINCT FROM
            pgshift._view_calls(v.original_oid, version_schema, schema) THEN
-            RAISE EXCEPTION 'view %.% would call other functions or operators in version %', quote_ident(schema),
-                            quote_ident(v.relname), version_name
-                USING ERRCODE = '42725',
-                      HINT = 'An object created in the schema since the view was made matches its calls better. '
-                             'Schema-qualify the calls in the view''s definition.';
+            failure := format('view %I.%I would call other functions or operators in version %s', schema, v.relname, version_name);
+        ELSIF EXISTS (SELECT FROM pg_rewrite rw JOIN pg_depend d ON d.classid = 'pg_rewrite'::regclass AND d.objid = rw.oid
+                        JOIN pg_class rc ON rc.oid = d.refobjid AND d.refclassid = 'pg_class'::regclass
+                        JOIN pg_namespace rn ON rn.oid = rc.relnamespace
+                       WHERE rw.ev_class = v.copy_oid AND rn.nspname = schema AND rc.relkind IN ('r', 'p', 'f')) THEN
+            failure := format('view %I.%I cannot answer in version %s: it reads a table that version does not show',
+                              schema, v.relname, version_name);
         END IF;
-        IF EXISTS (SELECT FROM pg_rewrite rw JOIN pg_depend d ON d.classid = 'pg_rewrite'::regclass AND d.objid = rw.oid
-                     JOIN pg_class rc ON rc.oid = d.refobjid AND d.refclassid = 'pg_class'::regclass
-                     JOIN pg_namespace rn ON rn.oid = rc.relnamespace
-                    WHERE rw.ev_class = v.copy_oid AND rn.nspname = schema AND rc.relkind IN ('r', 'p', 'f')) THEN
-            RAISE EXCEPTION 'view %.% cannot answer in version %: it reads a table that version does not show',
-                            quote_ident(schema), quote_ident(v.relname), version_name
+        IF failure IS NOT NULL AND strict THEN
+            RAISE EXCEPTION '%', failure
                 USING ERRCODE = '0A000',
-                      HINT = 'Drop or redefine the view in a migration of its own before this one.';
+                      HINT = 'Schema-qualify the view''s calls, or drop or redefine the view in a migration of its own before this one.';
+        ELSIF failure IS NOT NULL THEN
+            RAISE WARNING '%: it is not in version schema %', failure, version_name;
+            EXECUTE format('DROP VIEW %I.%I CASCADE', version_schema, v.relname);
+        ELSE
+            PERFORM pgshift._copy_grants('TABLE', v.relacl, v.relowner, format('%I.%I', version_schema, v.relname));
         END IF;
-        PERFORM pgshift._copy_grants('TABLE', v.relacl, v.relowner, format('%I.%I', version_schema, v.relname));
     END LOOP;
 END $$;
 COMMENT ON FUNCTION pgshift._carry_schema_objects(name, name, name, boolean) IS
@@ -310,7 +331,8 @@ END $$;
 
 
 -- As 0.2.0's, but only pgshift's own views count as "made by 0.1.0" (a projection of a table of the
--- managed schema; a carried copy of the app's view reads the version's views); and then each live
+-- managed schema; a carried copy of the app's view reads the version's views or another schema's
+-- tables); and then each live
 -- version schema the role owns gets what the schema has gained since it was made.
 CREATE OR REPLACE FUNCTION pgshift._replace_version_views(schema name) RETURNS integer
     LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp SET pgshift.internal = on AS $$
@@ -328,7 +350,8 @@ BEGIN
            AND pg_get_viewdef(c.oid) NOT LIKE '%pgshift._version_view_%'
            -- pgshift's kind of view (a plain projection of one table, no condition), not one of the user's
            AND EXISTS (SELECT FROM pgshift._view_columns(c.oid) vc JOIN pg_class t ON t.oid = vc.table_oid
-                        WHERE t.relkind IN ('r', 'p'))
+                         JOIN pg_namespace tn ON tn.oid = t.relnamespace
+                        WHERE t.relkind IN ('r', 'p') AND tn.nspname = _replace_version_views.schema)
            AND pg_get_viewdef(c.oid) !~* '\mwhere\M'
     LOOP
         BEGIN

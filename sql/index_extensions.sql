@@ -41,4 +41,7 @@ SELECT pgshift.start('ix', $${"name": "03", "operations": [{"create_index": {"na
 SELECT pgshift.start('ix', $${"name": "03", "operations": [{"create_index": {"name": "i", "table": "jobs", "columns": [{"expression": "lower(name"}]}}]}$$);
 SELECT pgshift.start('ix', $${"name": "03", "operations": [{"create_index": {"name": "i", "table": "jobs", "columns": [{"column": "name"}], "include": ["nosuch"]}}]}$$);
 SELECT pgshift.start('ix', $${"name": "03", "operations": [{"create_index": {"name": "i", "table": "jobs", "columns": [{"column": "name"}], "include": "state"}}]}$$);
+-- An index the migration creates on a column that a later operation replaces would be left behind: refused.
+SELECT pgshift.start('ix', $${"name": "03", "operations": [{"create_index": {"name": "i", "table": "jobs", "columns": [{"expression": "lower(name)"}]}},
+  {"alter_column": {"table": "jobs", "column": "name", "type": "varchar(100)", "up": "name", "down": "name"}}]}$$);
 SELECT count(*) AS migrations FROM pgshift.migrations WHERE schema = 'ix';

@@ -16,6 +16,9 @@ INSERT INTO pk.orders (note) SELECT 'o' || g FROM generate_series(1, 1000) g;
 INSERT INTO pk.events (what) SELECT 'e' || g FROM generate_series(1, 100) g;
 INSERT INTO pk.lines SELECT g % 3, g, g FROM generate_series(1, 300) g;
 INSERT INTO pk.items (label) VALUES ('a'), ('b');
+DO $$ BEGIN CREATE ROLE pk_app; EXCEPTION WHEN duplicate_object THEN NULL; END $$;
+GRANT USAGE, SELECT ON SEQUENCE pk.events_id_seq, pk.orders_id_seq TO pk_app;
+COMMENT ON SEQUENCE pk.events_id_seq IS 'event ids';
 \set migration_02 '{"name": "02", "operations": [ {"alter_column": {"table": "orders", "column": "id", "type": "bigint", "up": "id::bigint", "down": "id::integer"}}, {"alter_column": {"table": "events", "column": "id", "type": "bigint", "up": "id::bigint", "down": "id::integer"}}, {"alter_column": {"table": "lines", "column": "id", "type": "bigint", "up": "id::bigint", "down": "id::integer"}}, {"create_constraint": {"table": "items", "name": "items_id_unique", "type": "unique", "columns": ["id"], "up": {"id": "id"}, "down": {"id": "id"}}}]}'
 CREATE TEMP TABLE before_02 AS SELECT pgshift.read_schema('pk') AS snapshot;
 
@@ -59,6 +62,10 @@ SELECT s.seqrelid::regclass, format_type(s.seqtypid, NULL), s.seqincrement, s.se
   FROM pg_sequence s WHERE s.seqrelid IN (pg_get_serial_sequence('pk.orders', 'id')::regclass,
                                           pg_get_serial_sequence('pk.events', 'id')::regclass,
                                           pg_get_serial_sequence('pk.items', 'id')::regclass) ORDER BY s.seqrelid::regclass::text;
+-- The sequences keep their grants and comments.
+SELECT has_sequence_privilege('pk_app', 'pk.events_id_seq', 'USAGE') AS events_usage,
+       has_sequence_privilege('pk_app', 'pk.orders_id_seq', 'USAGE') AS orders_usage,
+       obj_description('pk.events_id_seq'::regclass, 'pg_class') AS events_comment;
 INSERT INTO pk_02.orders (note) VALUES ('after complete') RETURNING id;
 INSERT INTO pk.events (what) VALUES ('after complete') RETURNING id;
 INSERT INTO pk_02.events (what) VALUES ('after complete, through the version') RETURNING id;
@@ -113,3 +120,17 @@ SELECT pgshift.start('pk', $${"name": "04", "operations": [
 CALL pgshift.wait_for_jobs('pk');
 SELECT pgshift.complete('pk') ->> 'status';
 SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = 'pk.note_refs'::regclass;
+-- An identity column must stay a NOT NULL integer (complete makes the new column an identity again).
+SELECT pgshift.start('pk', $${"name": "05", "operations": [
+  {"alter_column": {"table": "events", "column": "id", "type": "numeric(20)", "up": "id::numeric", "down": "id::bigint"}}]}$$);
+-- (A check on it is fine: its type stays.)
+SELECT pgshift.start('pk', $${"name": "05", "operations": [
+  {"create_constraint": {"table": "events", "name": "events_id_positive", "type": "check", "columns": ["id"], "check": "id > 0",
+                         "up": {"id": "id"}, "down": {"id": "id"}}}]}$$) ->> 'status';
+CALL pgshift.wait_for_jobs('pk');
+SELECT pgshift.complete('pk') ->> 'status';
+SELECT attidentity, pg_get_serial_sequence('pk.events', 'id') FROM pg_attribute WHERE attrelid = 'pk.events'::regclass AND attname = 'id';
+INSERT INTO pk.events (what) VALUES ('after the check') RETURNING id;
+DROP SCHEMA pk CASCADE;
+DROP OWNED BY pk_app;
+DROP ROLE pk_app;

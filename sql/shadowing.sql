@@ -51,6 +51,12 @@ BEGIN
             CREATE FUNCTION @.text_int_concat(text, integer) RETURNS text LANGUAGE plpgsql SET search_path = pg_catalog AS
               $b$ BEGIN PERFORM public._planted('text || integer'); RETURN $1 OPERATOR(pg_catalog.||) $2::text; END $b$;
             CREATE OPERATOR @.|| (leftarg = text, rightarg = integer, function = @.text_int_concat);
+            CREATE FUNCTION @.oid_regclass_eq(oid, regclass) RETURNS boolean LANGUAGE plpgsql SET search_path = pg_catalog AS
+              $b$ BEGIN PERFORM public._planted('oid = regclass'); RETURN $1 OPERATOR(pg_catalog.=) $2::oid; END $b$;
+            CREATE OPERATOR @.= (leftarg = oid, rightarg = regclass, function = @.oid_regclass_eq);
+            CREATE FUNCTION @.oid_regtype_eq(oid, regtype) RETURNS boolean LANGUAGE plpgsql SET search_path = pg_catalog AS
+              $b$ BEGIN PERFORM public._planted('oid = regtype'); RETURN $1 OPERATOR(pg_catalog.=) $2::oid; END $b$;
+            CREATE OPERATOR @.= (leftarg = oid, rightarg = regtype, function = @.oid_regtype_eq);
         $f$, '@', s);
     END LOOP;
 END $plant$;
@@ -90,6 +96,27 @@ RESET ROLE;
 SELECT who, what, count(*) FROM planted_calls GROUP BY 1, 2 ORDER BY 1, 2;
 SET search_path = pg_catalog;   -- (so that this check runs no plant either)
 SELECT count(*) FILTER (WHERE label = lower('Item ' || id::text)) AS backfilled FROM victim.items;
+RESET search_path;
+
+-- A primary key's type change: complete hands the serial sequence over in DO blocks that query the
+-- catalog (oid = regclass, oid = regtype have no exact match in pg_catalog): none reaches a plant.
+SET ROLE pgshift_victim;
+SET search_path = public, pg_catalog;
+SELECT pgshift.start('victim', $${"name": "03_counters", "operations": [{"create_table": {"name": "counters", "columns": [
+  {"name": "id", "type": "serial", "pk": true}, {"name": "n", "type": "int", "nullable": true}]}}]}$$) ->> 'status';
+SELECT pgshift.complete('victim') ->> 'status';
+INSERT INTO victim.counters (n) SELECT g FROM generate_series(1, 100) g;
+SELECT pgshift.start('victim', $${"name": "03_counters_bigint", "operations": [{"alter_column": {"table": "counters",
+  "column": "id", "type": "bigint", "up": "id::bigint", "down": "id::integer"}}]}$$) ->> 'status';
+CALL pgshift.wait_for_jobs('victim');
+SELECT pgshift.complete('victim') ->> 'status';
+INSERT INTO victim.counters (n) VALUES (101) RETURNING id;
+RESET search_path;
+RESET ROLE;
+SELECT who, what, count(*) FROM planted_calls GROUP BY 1, 2 ORDER BY 1, 2;
+SET search_path = pg_catalog;   -- (so that this check runs no plant either)
+SELECT format_type(s.seqtypid, NULL) AS sequence_type FROM pg_sequence s
+ WHERE s.seqrelid = pg_get_serial_sequence('victim.counters', 'id')::regclass;
 RESET search_path;
 
 -- A migration's own expression that would call a planted function (format(text, bigint) matches

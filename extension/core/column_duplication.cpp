@@ -1,9 +1,11 @@
 #include "core/column_duplication.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <cstring>
 
 #include "core/error.hpp"
+#include "core/pinned_block.hpp"
 #include "core/sequence_handover.hpp"
 #include "core/sql_text.hpp"
 
@@ -104,9 +106,16 @@ public:
 				twins_.push_back(Twin{&request, "", column->physical, json::object(), "", true});
 				continue;
 			}
+			for (const auto &[index, covered] : table.new_indexes)
+				if (covered.count(column->physical) > 0)
+					throw Error(sqlstate::feature_not_supported,
+					            "index \"" + index + "\", created earlier in this migration, covers column \"" +
+					                request.column + "\", which this operation replaces by a new column",
+					            "Create the index after this operation (later in the migration), or in a migration of its own.");
 			Twin twin{&request, column->physical, new_column_name(request.column), json::object(), "", false};
 			if (table.catalog.is_object() && table.catalog.contains("columns"))
 				twin.catalog_column = table.catalog["columns"].value(twin.old, json::object());
+			check_identity_change(twin);
 			renames_[twin.old] = twin.twin;
 			for (const auto &dropped : request.constraints_to_drop)
 				dropped_constraints_.insert(dropped);
@@ -310,6 +319,32 @@ private:
 		}
 	}
 
+	// An identity column's twin becomes an identity column at complete, which PostgreSQL allows only
+	// on a NOT NULL column of an integer type: anything else could never complete.
+	static void check_identity_change(const Twin &twin)
+	{
+		if (!twin.catalog_column.contains("identity"))
+			return;
+		const std::string hint = "Drop the identity first (a raw \"sql\" operation: ALTER TABLE ... ALTER COLUMN ... DROP "
+		                         "IDENTITY), in a migration of its own.";
+		if (twin.request->drop_not_null)
+			throw Error(sqlstate::feature_not_supported,
+			            "column \"" + twin.request->column + "\" is an identity column, which cannot be nullable", hint);
+		static const char *const integer_types[] = {"smallint", "int2", "integer", "int", "int4", "bigint", "int8"};
+		if (!twin.request->new_type)
+			return;
+		std::string type = *twin.request->new_type;
+		for (auto &c : type)
+			c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+		for (const char *integer : integer_types)
+			if (type == integer)
+				return;
+		throw Error(sqlstate::feature_not_supported,
+		            "column \"" + twin.request->column + "\" is an identity column, which must stay an integer (not " +
+		                *twin.request->new_type + ")",
+		            hint);
+	}
+
 	void check_reusable(const DuplicationRequest &request, const VirtualColumn &column) const
 	{
 		const std::string hint = "Give the column its final definition in the first operation that changes or adds it.";
@@ -392,9 +427,9 @@ private:
 	// `statements` run only when the constraint exists on the table.
 	std::string if_constraint_exists(const std::string &constraint, const std::string &statements) const
 	{
-		return "DO $pgshift$ BEGIN IF EXISTS (SELECT FROM pg_constraint WHERE conrelid = " + quote_literal(qualified_) +
-		       "::regclass AND conname = " + quote_literal(constraint) + ") THEN " + statements +
-		       "; END IF; END $pgshift$";
+		return pinned_do_block("", "        IF EXISTS (SELECT FROM pg_catalog.pg_constraint WHERE conrelid = " +
+		                               quote_literal(qualified_) + "::pg_catalog.regclass AND conname = " +
+		                               quote_literal(constraint) + ") THEN " + statements + "; END IF;");
 	}
 
 	// An index or constraint column list with the columns replaced by their twins; expression

@@ -45,7 +45,7 @@ std::string substitute_columns(const std::string &expression,
 {
 	std::map<std::string, std::string> parenthesized;
 	for (const auto &[name, sql] : replacements)
-		parenthesized[name] = "(" + sql + ")";
+		parenthesized[name] = "(" + sql + "\n)";   // (a -- comment at its end must not swallow the parenthesis)
 	return replace_references(expression, parser, [&](const std::string &name) -> const std::string * {
 		auto found = parenthesized.find(name);
 		return found == parenthesized.end() ? nullptr : &found->second;

@@ -25,6 +25,8 @@ struct OperationPlan {
 	std::vector<Statement> complete;
 	std::vector<Statement> complete_last;   // constraint renames: after the final column renames, after every other operation's
 	                                        // complete steps, which name columns as they are on disk
+	std::vector<Statement> complete_after_renames;   // raw SQL's onComplete: last, when every column and table
+	                                                 // has its final name, as the migration's earlier operations left them
 	std::vector<Statement> rollback;  // run in this order; operations are undone last-first
 	std::vector<ConcurrentStep> concurrent;  // run after start's transaction, outside any (by the worker)
 	std::vector<ConcurrentStep> after_backfill;  // the same, once the backfills are done (checks they prove)

@@ -133,7 +133,8 @@ json plan_start(const std::string &schema, const json &migration, const json &ca
 	if (context.contains("pending_version") && context["pending_version"].is_string())
 		pending_version = context["pending_version"].get<std::string>();
 	PlanningContext planning{schema, virt, parser, version_schema, previous_version, before, dual_writes};
-	json start = json::array(), complete = json::array(), complete_last = json::array(), jobs = json::array();
+	json start = json::array(), complete = json::array(), complete_last = json::array(), after_renames = json::array(),
+	     jobs = json::array();
 	std::vector<std::pair<std::string, std::vector<Statement>>> rollbacks;
 	std::vector<bool> rollback_is_raw_sql;
 	json dropped_columns = json::array();
@@ -161,6 +162,7 @@ json plan_start(const std::string &schema, const json &migration, const json &ca
 		append_steps(start, plan.start, label);
 		append_steps(complete, plan.complete, label);
 		append_steps(complete_last, plan.complete_last, label);
+		append_steps(after_renames, plan.complete_after_renames, label);
 		append_jobs(jobs, plan.concurrent, label);
 		for (const auto &job : plan.after_backfill)
 			after_backfill.emplace_back(job, label);
@@ -192,6 +194,8 @@ json plan_start(const std::string &schema, const json &migration, const json &ca
 	for (auto &step : complete_last)
 		contract.push_back(step);
 	append_steps(contract, final_table_renames(schema, virt), "table renames");
+	for (auto &step : after_renames)
+		contract.push_back(step);
 	for (std::size_t i = rollbacks.size(); i-- > 0;)
 		append_steps(rollback, rollbacks[i].second, rollbacks[i].first,
 		             rollback_is_raw_sql[i] ? std::vector<std::string>{} : gone_already);

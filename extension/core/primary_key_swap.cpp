@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "core/error.hpp"
+#include "core/pinned_block.hpp"
 #include "core/sql_text.hpp"
 
 namespace pgshift {
@@ -163,15 +164,13 @@ private:
 					child_type = column.type;
 			if (child_type.empty() || child_type == key->type)
 				continue;
-			swaps_.start.push_back(
-			    "DO $pgshift$ BEGIN RAISE WARNING " +
-			    quote_literal("column \"" + columns[i] + "\" of table \"" + child.name + "\" (" + child_type +
-			                  ") references \"" + key->name + "\" of table \"" + table_.name + "\", which becomes " +
-			                  key->type + ": foreign key \"" + fk["name"].get<std::string>() +
-			                  "\" follows the key, the column keeps its type") +
-			    " USING HINT = " +
-			    quote_literal("Change the column's type in a migration of its own, so that it can hold every key.") +
-			    "; END $pgshift$");
+			const std::string message = "column \"" + columns[i] + "\" of table \"" + child.name + "\" (" + child_type +
+			                            ") references \"" + key->name + "\" of table \"" + table_.name + "\", which becomes " +
+			                            key->type + ": foreign key \"" + fk["name"].get<std::string>() +
+			                            "\" follows the key, the column keeps its type";
+			swaps_.start.push_back(pinned_do_block(
+			    "", "        RAISE WARNING '%', " + quote_literal(message) + " USING HINT = " +
+			            quote_literal("Change the column's type in a migration of its own, so that it can hold every key.") + ";"));
 		}
 	}
 };

@@ -1,5 +1,6 @@
 #include "core/sequence_handover.hpp"
 
+#include "core/pinned_block.hpp"
 #include "core/sql_text.hpp"
 
 namespace pgshift {
@@ -20,27 +21,25 @@ std::string twin_draws_from_identity_sql(const std::string &qualified_table, con
                                          const std::string &twin)
 {
 	const std::string table = quote_literal(qualified_table);
-	return "DO $pgshift$ DECLARE seq text := pg_catalog.pg_get_serial_sequence(" + table + ", " + quote_literal(old_column) +
-	       "); BEGIN IF seq IS NOT NULL THEN EXECUTE pg_catalog.format('ALTER TABLE %s ALTER COLUMN %I SET DEFAULT "
-	       "pg_catalog.nextval(%L::pg_catalog.regclass)', " + table + ", " + quote_literal(twin) +
-	       ", seq); END IF; END $pgshift$";
+	return pinned_do_block("    seq text := pg_catalog.pg_get_serial_sequence(" + table + ", " + quote_literal(old_column) + ");",
+	                       "        IF seq IS NOT NULL THEN\n"
+	                       "            EXECUTE pg_catalog.format('ALTER TABLE %s ALTER COLUMN %I SET DEFAULT "
+	                       "pg_catalog.nextval(%L::pg_catalog.regclass)', " + table + ", " + quote_literal(twin) + ", seq);\n"
+	                       "        END IF;");
 }
 
 std::string hand_sequence_to_twin_sql(const std::string &qualified_table, const std::string &old_column,
                                       const std::string &twin)
 {
 	const std::string table = quote_literal(qualified_table), old = quote_literal(old_column), new_ = quote_literal(twin);
-	return R"(DO $pgshift$
-DECLARE
-    tbl pg_catalog.regclass := )" + table + R"(::pg_catalog.regclass;
+	return pinned_do_block(R"(    tbl pg_catalog.regclass := )" + table + R"(::pg_catalog.regclass;
     seq pg_catalog.regclass := pg_catalog.pg_get_serial_sequence()" + table + ", " + old + R"()::pg_catalog.regclass;
     kind "char";
     s pg_catalog.pg_sequence;
     view_defaults jsonb;
-    v record;
-BEGIN
+    v record;)", R"(
     IF seq IS NULL THEN
-        RETURN;
+        EXIT pgshift_body;
     END IF;
     SELECT a.attidentity INTO kind FROM pg_catalog.pg_attribute a WHERE a.attrelid = tbl AND a.attname = )" + old + R"(;
     SELECT * INTO s FROM pg_catalog.pg_sequence q WHERE q.seqrelid = seq;
@@ -51,8 +50,11 @@ BEGIN
            'pg_catalog.int8'::pg_catalog.regtype THEN
             EXECUTE pg_catalog.format('ALTER SEQUENCE %s AS bigint', seq);
         END IF;
-        RETURN;
+        EXIT pgshift_body;
     END IF;
+    -- No nextval() may hand out a value between the one read here and the new identity's start: an
+    -- ALTER SEQUENCE holds a lock nextval() waits for, until complete commits.
+    EXECUTE pg_catalog.format('ALTER SEQUENCE %s CACHE %s', seq, s.seqcache);
     -- The defaults that draw from the identity's sequence (the twin's, views') go with it.
     SELECT pg_catalog.jsonb_agg(pg_catalog.jsonb_build_array(d.adrelid::pg_catalog.regclass::text, a.attname, c.relkind)) INTO view_defaults
       FROM pg_catalog.pg_depend dep
@@ -69,26 +71,26 @@ BEGIN
         'kind', kind, 'relname', (SELECT c.relname FROM pg_catalog.pg_class c WHERE c.oid = seq),
         'increment', s.seqincrement, 'min', s.seqmin, 'max', s.seqmax, 'cache', s.seqcache, 'cycle', s.seqcycle,
         'start', s.seqstart, 'last', pg_catalog.pg_sequence_last_value(seq),
+        'acl', (SELECT c.relacl::text FROM pg_catalog.pg_class c WHERE c.oid = seq),
+        'owner', (SELECT c.relowner FROM pg_catalog.pg_class c WHERE c.oid = seq),
+        'comment', pg_catalog.obj_description(seq, 'pg_class'),
         'max_is_types', s.seqmax = CASE s.seqtypid WHEN 'pg_catalog.int2'::pg_catalog.regtype THEN 32767
                                                    WHEN 'pg_catalog.int4'::pg_catalog.regtype THEN 2147483647
                                                    ELSE 9223372036854775807 END,
         'views', (SELECT pg_catalog.jsonb_agg(e) FROM pg_catalog.jsonb_array_elements(coalesce(view_defaults, '[]')) e
-                   WHERE e->>2 = 'v'))::text, true);
-END $pgshift$)";
+                   WHERE e->>2 = 'v'))::text, true);)");
 }
 
 std::string restore_identity_sql(const std::string &qualified_table, const std::string &twin)
 {
 	const std::string table = quote_literal(qualified_table), new_ = quote_literal(twin);
-	return R"(DO $pgshift$
-DECLARE
-    tbl pg_catalog.regclass := )" + table + R"(::pg_catalog.regclass;
+	return pinned_do_block(R"(    tbl pg_catalog.regclass := )" + table + R"(::pg_catalog.regclass;
     state jsonb := NULLIF(pg_catalog.current_setting()" + state_key(table, new_) + R"(, true), '')::jsonb;
     seq pg_catalog.regclass;
     v jsonb;
-BEGIN
+    g record;)", R"(
     IF state IS NULL THEN
-        RETURN;
+        EXIT pgshift_body;
     END IF;
     -- The old type's maximum becomes the new type's (integer -> bigint); a maximum of one's own stays.
     EXECUTE pg_catalog.format('ALTER TABLE %s ALTER COLUMN %I ADD GENERATED %s AS IDENTITY (INCREMENT BY %s MINVALUE %s %s START WITH %s CACHE %s %s)',
@@ -102,13 +104,23 @@ BEGIN
     END IF;
     seq := pg_catalog.pg_get_serial_sequence(tbl::text, )" + new_ + R"()::pg_catalog.regclass;
     EXECUTE pg_catalog.format('ALTER SEQUENCE %s RENAME TO %I', seq, state->>'relname');
+    -- The old sequence's grants and comment (its owner is the table's, as the new one's is).
+    FOR g IN SELECT a.privilege_type, a.grantee, a.is_grantable
+               FROM pg_catalog.aclexplode((state->>'acl')::pg_catalog.aclitem[]) a
+              WHERE state->>'acl' IS NOT NULL AND a.grantee <> (state->>'owner')::pg_catalog.oid LOOP
+        EXECUTE pg_catalog.format('GRANT %s ON SEQUENCE %s TO %s%s', g.privilege_type, seq,
+                                  CASE WHEN g.grantee = 0 THEN 'PUBLIC' ELSE pg_catalog.quote_ident(pg_catalog.pg_get_userbyid(g.grantee)) END,
+                                  CASE WHEN g.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END);
+    END LOOP;
+    IF state->>'comment' IS NOT NULL THEN
+        EXECUTE pg_catalog.format('COMMENT ON SEQUENCE %s IS %L', seq, state->>'comment');
+    END IF;
     -- Views pass DEFAULT on to a GENERATED ALWAYS column: only BY DEFAULT ones have a default of their own.
     FOR v IN SELECT e FROM pg_catalog.jsonb_array_elements(coalesce(state->'views', '[]')) e WHERE state->>'kind' = 'd' LOOP
         EXECUTE pg_catalog.format('ALTER VIEW %s ALTER COLUMN %I SET DEFAULT pg_catalog.nextval(%L::pg_catalog.regclass)',
                                   v->>0, v->>1, seq::pg_catalog.oid);
     END LOOP;
-    PERFORM pg_catalog.set_config()" + state_key(table, new_) + R"(, '', true);
-END $pgshift$)";
+    PERFORM pg_catalog.set_config()" + state_key(table, new_) + R"(, '', true);)");
 }
 
 }  // namespace pgshift

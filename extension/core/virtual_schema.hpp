@@ -5,6 +5,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/json.hpp"
@@ -28,6 +29,9 @@ struct VirtualTable {
 	std::vector<std::string> primary_key;  // virtual column names
 	std::set<std::string> constraint_names;
 	json catalog;                          // the table's read_schema() entry; null for new tables
+	// Indexes the migration creates on it so far, with the physical columns each covers: a later
+	// operation that replaces one of those columns by a twin would leave the index behind.
+	std::vector<std::pair<std::string, std::set<std::string>>> new_indexes;
 
 	// {"virtual name": "physical name", ...}: how this version's names map onto the table.
 	json column_map() const;

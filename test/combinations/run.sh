@@ -319,4 +319,13 @@ NEW_KEY=t_id combination "change the primary key's type, then rename it" \
      WHERE conrelid = 'S.t'::regclass AND contype = 'p') FROM S.t" \
   "1,2,3,101,102 PRIMARY KEY (t_id)"
 
+combination "add a column, then raw SQL at complete that indexes it" \
+  '[{"add_column": {"table": "t", "column": {"name": "x", "type": "integer", "default": "1"}}},
+    {"rename_table": {"from": "t", "to": "items"}},
+    {"sql": {"up": "CREATE INDEX items_x_idx ON items (x)", "onComplete": true}}]' \
+  "INSERT INTO OLD.t (id) VALUES (101)" \
+  "INSERT INTO NEW.items (id, x) VALUES (102, 2)" \
+  items "id integer not null, a text, b integer, c text, x integer not null" \
+  "SELECT pg_get_indexdef('S.items_x_idx'::regclass)" "CREATE INDEX items_x_idx ON S.items USING btree (x)"
+
 finish_tests

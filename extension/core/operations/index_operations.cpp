@@ -2,6 +2,8 @@
 // (on a table the same migration creates, nobody writes to it yet: it is built at start); rollback
 // drops it. drop_index drops the index at complete. pgshift extends pgroll's format with expression
 // elements ({"expression": "lower(email)"}) and "include": [columns] (docs/format-extensions.md).
+#include <set>
+
 #include "core/error.hpp"
 #include "core/operation_plan.hpp"
 #include "core/sql_text.hpp"
@@ -33,7 +35,7 @@ std::string index_expression_sql(const std::string &expression, const VirtualTab
 {
 	for (const auto &reference : parser.column_references(expression))
 		index_column(table, reference.name);
-	return "(" + rename_columns(expression, physical_names(table), parser) + ")";
+	return "(" + rename_columns(expression, physical_names(table), parser) + "\n)";   // (a trailing -- comment stays inside)
 }
 
 // One element: "col" or (expression) [COLLATE c] [opclass [(params)]] [ASC|DESC] [NULLS FIRST|LAST].
@@ -75,11 +77,20 @@ void plan_create_index(const json &body, PlanningContext &context, OperationPlan
 	if (body.at("columns").empty())
 		throw Error(sqlstate::invalid_migration, "an index needs at least one column");
 	std::string elements;
-	for (const auto &field : body["columns"])
+	std::set<std::string> covered;
+	for (const auto &field : body["columns"]) {
 		elements += (elements.empty() ? "" : ", ") + index_element_sql(field, table, context.parser);
+		if (field.contains("column"))
+			covered.insert(index_column(table, field["column"].get<std::string>()).physical);
+		else
+			for (const auto &reference : context.parser.column_references(field["expression"].get<std::string>()))
+				covered.insert(index_column(table, reference.name).physical);
+	}
 	std::string included;
-	for (const auto &column : body.value("include", json::array()))
+	for (const auto &column : body.value("include", json::array())) {
 		included += (included.empty() ? "" : ", ") + quote_ident(index_column(table, column.get<std::string>()).physical);
+		covered.insert(index_column(table, column.get<std::string>()).physical);
+	}
 
 	const bool new_table = !table.catalog.is_object();
 	std::string sql = std::string("CREATE ") + (body.value("unique", false) ? "UNIQUE " : "") + "INDEX " +
@@ -102,6 +113,7 @@ void plan_create_index(const json &body, PlanningContext &context, OperationPlan
 		plan.concurrent.push_back({sql, "DROP INDEX CONCURRENTLY IF EXISTS " + qualified_index});
 	plan.rollback.push_back("DROP INDEX IF EXISTS " + qualified_index);
 	context.virt.add_index(name);
+	table.new_indexes.emplace_back(name, covered);
 }
 
 void plan_drop_index(const json &body, PlanningContext &context, OperationPlan &plan)

@@ -50,7 +50,7 @@ void plan_raw_sql(const json &body, PlanningContext &, OperationPlan &plan)
 	if (body.value("onComplete", false)) {
 		if (!down.empty())
 			throw Error(sqlstate::invalid_migration, "\"down\" is not allowed with \"onComplete\"");
-		plan.complete.push_back(up);
+		plan.complete_after_renames.push_back(up);
 	} else {
 		plan.start.push_back(up);
 		if (!down.empty())
