@@ -25,7 +25,8 @@ psql -X -q -v ON_ERROR_STOP=1 >/dev/null <<'SQL' || { echo "setup failed"; echo 
 CREATE EXTENSION pgshift;
 CREATE SCHEMA probe;
 -- Everything of the managed schema a rollback must restore, as one text: tables, columns (type, NOT NULL,
--- default, comment), constraints, indexes, triggers, and the schemas named after it.
+-- default, comment), constraints, indexes, triggers, sequences (type, owning column), and the schemas
+-- named after it.
 CREATE FUNCTION probe.fingerprint(managed name) RETURNS text LANGUAGE sql STABLE AS $$
   SELECT concat_ws(E'\n',
     (SELECT string_agg(format('column %s.%s %s%s default=%s comment=%s', c.relname, a.attname,
@@ -44,6 +45,12 @@ CREATE FUNCTION probe.fingerprint(managed name) RETURNS text LANGUAGE sql STABLE
     (SELECT string_agg(format('trigger %s.%s', tgrelid::regclass, tgname), E'\n' ORDER BY tgrelid::regclass::text, tgname)
        FROM pg_catalog.pg_trigger t JOIN pg_catalog.pg_class c ON c.oid = t.tgrelid
       WHERE c.relnamespace = managed::regnamespace AND NOT tgisinternal),
+    (SELECT string_agg(format('sequence %s %s owned by %s', c.relname, pg_catalog.format_type(q.seqtypid, NULL),
+                              (SELECT d.refobjid::regclass || '.' || d.refobjsubid FROM pg_catalog.pg_depend d
+                                WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype IN ('a', 'i'))),
+              E'\n' ORDER BY c.relname)
+       FROM pg_catalog.pg_class c JOIN pg_catalog.pg_sequence q ON q.seqrelid = c.oid
+      WHERE c.relnamespace = managed::regnamespace),
     (SELECT string_agg('schema ' || nspname, E'\n' ORDER BY nspname)
        FROM pg_catalog.pg_namespace WHERE nspname LIKE managed || '\_%'));
 $$;
