@@ -294,29 +294,55 @@ private:
 	// A second change of a column that is new in this migration writes the same column: what its
 	// `up` computes from the row as the earlier operation left it, the earlier `up` computes first
 	// (up2(up1(old))); its `down` undoes this change before the earlier `down` (down1(down2(new))).
+	// The later expression names columns as the operations between left them (a rename in between):
+	// its other references are rewritten to the columns' physical names, which the assignment's map
+	// then knows too, so that no name means another column than the one the migration meant.
 	void compose_with_earlier(const Twin &twin)
 	{
 		const DuplicationRequest &request = *twin.request;
 		if (!request.up.empty()) {
 			ColumnAssignment *earlier = context_.dual_writes.find(table_, "up", twin.twin);
+			const std::string later = rename_columns(request.up, physical_names_except(request.column), context_.parser);
 			if (earlier != nullptr) {
-				earlier->expression = substitute_columns(request.up, {{request.column, earlier->expression}}, context_.parser);
-				const json current = up_column_map(context_, table_);
-				for (const auto &entry : current.items())
-					if (!earlier->columns.contains(entry.key()))
-						earlier->columns[entry.key()] = entry.value();
+				earlier->expression = substitute_columns(later, {{request.column, earlier->expression}}, context_.parser);
+				add_physical_names(earlier->columns);
 			} else {
 				// A column added without `up` holds its default for old-version rows: `up` starts from that.
 				json columns = up_column_map(context_, table_);
 				columns[request.column] = twin.twin;
-				context_.dual_writes.add(table_, ColumnAssignment{"up", twin.twin, request.up, columns});
+				add_physical_names(columns);
+				context_.dual_writes.add(table_, ColumnAssignment{"up", twin.twin, later, columns});
 			}
 		}
 		if (!request.down.empty()) {
 			ColumnAssignment *earlier = context_.dual_writes.find(table_, "down", twin.twin);
-			if (earlier != nullptr)
-				earlier->expression = substitute_columns(earlier->expression, {{request.column, request.down}}, context_.parser);
+			if (earlier != nullptr) {
+				// The earlier `down` names the column as it was called then.
+				std::string earlier_name = request.column;
+				for (const auto &entry : earlier->columns.items())
+					if (entry.value() == twin.twin)
+						earlier_name = entry.key();
+				const std::string later = rename_columns(request.down, physical_names_except(""), context_.parser);
+				earlier->expression = substitute_columns(earlier->expression, {{earlier_name, later}}, context_.parser);
+				add_physical_names(earlier->columns);
+			}
 		}
+	}
+
+	std::map<std::string, std::string> physical_names_except(const std::string &except) const
+	{
+		std::map<std::string, std::string> names;
+		for (const auto &column : table_.columns)
+			if (column.name != except)
+				names[column.name] = column.physical;
+		return names;
+	}
+
+	void add_physical_names(json &columns) const
+	{
+		for (const auto &column : table_.columns)
+			if (!columns.contains(column.physical))
+				columns[column.physical] = column.physical;
 	}
 
 	// An identity column's twin becomes an identity column at complete, which PostgreSQL allows only

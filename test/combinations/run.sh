@@ -335,4 +335,16 @@ combination "add a column, then raw SQL at complete that indexes it" \
   items "id integer not null, a text, b integer, c text, x integer not null" \
   "SELECT pg_get_indexdef('S.items_x_idx'::regclass)" "CREATE INDEX items_x_idx ON S.items USING btree (x)"
 
+combination "change a column, rename it, give its old name to another, change it again" \
+  '[{"alter_column": {"table": "t", "column": "a", "check": {"name": "a_filled", "constraint": "length(a) > 0"},
+                      "up": "COALESCE(a, '"'x'"')", "down": "a"}},
+    {"rename_column": {"table": "t", "from": "a", "to": "title"}},
+    {"rename_column": {"table": "t", "from": "c", "to": "a"}},
+    {"alter_column": {"table": "t", "column": "title", "nullable": false,
+                      "up": "title || '"'+'"' || COALESCE(a, '"'-'"')", "down": "title"}}]' \
+  "INSERT INTO OLD.t (id, a, c) VALUES (101, 'oa', 'oc')" \
+  "INSERT INTO NEW.t (id, title, a) VALUES (102, 'nb', 'na')" \
+  t "id integer not null, b integer, a text, title text not null" \
+  "$values(id || ':' || title || '/' || coalesce(a, '-'), ',' ORDER BY id) FROM S.t" "1:x1+c1/c1,2:x2+c2/c2,3:x+-/-,101:oa+oc/oc,102:nb/na"
+
 finish_tests
