@@ -34,7 +34,9 @@ JobsState read_jobs_state(Connection &conn, const GlobalOptions &options) {
 		"       CASE WHEN j.started_at IS NOT NULL AND j.rows_done > 0 "
 		"            THEN j.rows_done / greatest(extract(epoch FROM coalesce(j.finished_at, j.updated_at) - j.started_at), 0.001) END, "
 		"       extract(epoch FROM coalesce(j.finished_at, pg_catalog.clock_timestamp()) - j.started_at), "
-		"       j.statement, coalesce(j.error, ''), j.kind = 'publish' "
+		"       j.statement, coalesce(j.error, ''), j.kind = 'publish', "
+		// (0.2.0's jobs have no throttle column: read through to_jsonb, it is just absent there.)
+		"       coalesce(pg_catalog.to_jsonb(j) ->> 'throttle', '') "
 		"  FROM " + jobs + " j JOIN " + migrations + " m ON m.schema = j.schema AND m.name = j.migration "
 		" WHERE j.schema = $1 AND NOT m.done "
 		" ORDER BY j.step",
@@ -54,6 +56,7 @@ JobsState read_jobs_state(Connection &conn, const GlobalOptions &options) {
 		job.statement = rows.value(row, 9);
 		job.error = rows.value(row, 10);
 		job.is_publish = rows.value(row, 11) == "t";
+		job.throttle = rows.value(row, 12);
 		state.jobs.push_back(std::move(job));
 	}
 	return state;

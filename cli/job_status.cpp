@@ -159,6 +159,8 @@ std::string job_progress(const JobStatus &job) {
 		const std::string speed = rate(job);
 		if (!speed.empty() && job.state != "paused")
 			text += ", " + speed;
+		if (!job.throttle.empty())
+			text += "; " + job.throttle;
 		return text;
 	}
 	if (job.state == "running" && job.running_seconds)
@@ -182,7 +184,8 @@ std::string terminal_progress_line(const JobsState &state, int columns) {
 		return "";
 	const size_t limit = columns > 1 ? static_cast<size_t>(columns - 1) : 0;
 	const std::string label = position(state, *job) + job_label(*job);
-	const bool measurable = job->is_backfill && job->state == "running" && job->rows_estimated && *job->rows_estimated > 0;
+	const bool measurable = job->is_backfill && job->state == "running" && job->rows_estimated && *job->rows_estimated > 0 &&
+	                        job->throttle.empty();   // (waiting: say why, rather than draw a bar that stands still)
 	if (!measurable) {
 		std::string line = label;
 		append_part(line, job_progress(*job));

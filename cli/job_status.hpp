@@ -20,6 +20,7 @@ struct JobStatus {
 	std::optional<double> running_seconds;    // since the job started
 	std::string statement;                    // sql: what it runs
 	std::string error;                        // failed: why
+	std::string throttle;                     // backfill: why it waits now ("" when it does not)
 };
 
 struct JobsState {

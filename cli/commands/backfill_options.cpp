@@ -49,6 +49,11 @@ void add_backfill_options(CLI::App &command, BackfillOptions &backfill) {
 		->envname("PGSHIFT_BACKFILL_BATCH_DELAY")
 		->check(go_delay())
 		->capture_default_str();
+	command.add_option("--max-replication-lag", backfill.max_replication_lag,
+	                   "The backfill waits while a physical standby replays more than this far behind, as a duration "
+	                   "(0: never waits; default: the server's pgshift.max_replication_lag, 1s)")
+		->envname("PGSHIFT_MAX_REPLICATION_LAG")
+		->check(go_delay());
 }
 
 nlohmann::ordered_json start_options(const BackfillOptions &backfill) {
@@ -56,6 +61,8 @@ nlohmann::ordered_json start_options(const BackfillOptions &backfill) {
 	if (backfill.batch_size > 0)
 		options["backfill_batch_size"] = backfill.batch_size;
 	options["backfill_batch_delay_ms"] = delay_milliseconds(backfill.batch_delay);
+	if (!backfill.max_replication_lag.empty())
+		options["max_replication_lag_ms"] = delay_milliseconds(backfill.max_replication_lag);
 	return options;
 }
 

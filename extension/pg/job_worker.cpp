@@ -16,6 +16,7 @@
 #include <optional>
 
 #include "pg/backfill_batch.hpp"
+#include "pg/replication_wait.hpp"
 #include "pg/state_access.hpp"
 #include "pg/worker_settings.hpp"
 #include "pg/write_origin.hpp"
@@ -294,9 +295,18 @@ void run_top_level(const char *sql)
 // done, -1 when the job was paused meanwhile.
 int64 run_batch(const char *schema, const Job &job, int *delay_ms)
 {
+	start_transaction("pgshift: replication lag");
+	bool wait = must_wait_for_standbys(schema, job.migration, job.step);
+	finish_transaction();
+	if (wait) {
+		*delay_ms = 100;   // (a standby's lag is looked at again then)
+		return 1;
+	}
 	start_transaction("pgshift: backfill batch");
 	BackfillBatch batch = run_backfill_batch(schema, job.migration, job.step, false);
 	finish_transaction();
+	if (batch.ran)
+		note_batch_committed();
 	*delay_ms = batch.delay_ms;
 	if (!batch.ran)
 		return -1;

@@ -17,7 +17,7 @@ source "$here/lib.sh"
 PGSHIFT=${PGSHIFT_BIN:-pgshift}
 # Settings of the caller's shell must not leak into the commands under test.
 unset PGSHIFT_PG_URL PGSHIFT_SCHEMA PGSHIFT_STATE_SCHEMA PGSHIFT_LOCK_TIMEOUT PGSHIFT_VERBOSE PGSHIFT_LOCK_WAIT_TIMEOUT \
-  PGSHIFT_BACKFILL_BATCH_SIZE PGSHIFT_BACKFILL_BATCH_DELAY
+  PGSHIFT_BACKFILL_BATCH_SIZE PGSHIFT_BACKFILL_BATCH_DELAY PGSHIFT_MAX_REPLICATION_LAG
 export PGOPTIONS="-c client_min_messages=warning"
 ADMIN_DB=${PGDATABASE:-postgres}
 VERSION=$(sed -n "s/^default_version = '\(.*\)'/\1/p" "$repo/extension/pgshift.control")

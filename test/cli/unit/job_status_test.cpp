@@ -80,6 +80,12 @@ TEST(JobStatus, DescribesProgress) {
 	JobStatus index = statement("CREATE INDEX CONCURRENTLY i ON t (c)", "running");
 	index.running_seconds = 3.25;
 	EXPECT_EQ(job_progress(index), "running for 3.2s");
+	JobStatus waiting = backfill("items", "running", 5, 10, 3.0);
+	waiting.throttle = "waiting for standby \"s1\": 1500 ms behind";
+	EXPECT_EQ(job_progress(waiting), "5/10 rows (50%), 3 rows/s; waiting for standby \"s1\": 1500 ms behind");
+	// On a terminal, the reason instead of a bar that stands still.
+	EXPECT_EQ(terminal_progress_line(JobsState{"02_m", {waiting}}, 200),
+	          "backfill of \"items\" 5/10 rows (50%), 3 rows/s; waiting for standby \"s1\": 1500 ms behind");
 }
 
 TEST(JobStatus, PlainLinesNameTheMigrationAndTheJob) {
