@@ -14,11 +14,12 @@ namespace pgshift::cli {
 namespace {
 
 constexpr const char *lock_not_available = "55P03";
-constexpr int first_delay_ms = 200;
-constexpr int longest_delay_ms = 10000;
+constexpr int first_delay_ms = 100;
+constexpr int longest_delay_ms = 2000;
 
-// 200 ms, 400 ms, 800 ms ... up to 10 s, each scaled by a random factor in [0.5, 1.5) so that
-// several waiting runs do not retry in step.
+// 100 ms, 200 ms, 400 ms ... up to 2 s, each scaled by a random factor in [0.5, 1.5) so that
+// several waiting runs do not retry in step; between tries pgshift holds no lock, and the
+// application's queries run.
 int delay_ms(int attempt, std::mt19937 &random)
 {
 	int base = std::min(longest_delay_ms, first_delay_ms << std::min(attempt, 16));

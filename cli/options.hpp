@@ -14,8 +14,12 @@ struct GlobalOptions {
 	std::string postgres_url;           // URL or key=value conninfo; empty: libpq's PG* variables apply
 	std::string schema = "public";      // the managed schema
 	std::string state_schema = "pgshift";  // where the extension lives (its control file pins it)
-	int lock_timeout_ms = 500;          // lock_timeout for the migration's DDL; 0 leaves the server's
-	int lock_retries = 10;              // tries again after a lock timeout, with backoff and jitter
+	// Short lock waits, many tries: while pgshift's DDL waits for a table's lock, the application's
+	// queries on it queue behind that request, for as long as lock_timeout. 50 ms keeps that wait
+	// short; 30 tries with backoff (lock_retry.cpp) keep about the minute of waiting for a long
+	// transaction to end that 500 ms and 10 tries gave (bench/lock_wait.sh).
+	int lock_timeout_ms = 50;           // lock_timeout for the migration's DDL; 0 leaves the server's
+	int lock_retries = 30;              // tries again after a lock timeout, with backoff and jitter
 	bool verbose = false;
 
 	// The URL the user gave, or nothing, so libpq falls back to PGHOST, PGDATABASE, ...
