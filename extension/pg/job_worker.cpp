@@ -29,6 +29,7 @@ extern "C" {
 #include "miscadmin.h"
 #include "pgstat.h"
 #include "postmaster/bgworker.h"
+#include "postmaster/interrupt.h"
 #include "storage/ipc.h"
 #include "storage/latch.h"
 #include "storage/lmgr.h"
@@ -295,6 +296,11 @@ void run_top_level(const char *sql)
 // done, -1 when the job was paused meanwhile.
 int64 run_batch(const char *schema, const Job &job, int *delay_ms)
 {
+	// A changed pgshift.max_replication_lag (ALTER SYSTEM, pg_reload_conf) applies to running backfills.
+	if (ConfigReloadPending) {
+		ConfigReloadPending = false;
+		ProcessConfigFile(PGC_SIGHUP);
+	}
 	start_transaction("pgshift: replication lag");
 	bool wait = must_wait_for_standbys(schema, job.migration, job.step);
 	finish_transaction();
@@ -433,6 +439,7 @@ extern "C" void pgshift_job_worker_main(Datum)
 	WorkerArguments arguments;
 	memcpy(&arguments, MyBgworkerEntry->bgw_extra, sizeof(arguments));
 	pqsignal(SIGTERM, die);
+	pqsignal(SIGHUP, SignalHandlerForConfigReload);
 	BackgroundWorkerUnblockSignals();
 	BackgroundWorkerInitializeConnectionByOid(arguments.database, arguments.role, 0);
 	// Before any SQL: the role's and database's defaults must not shape what the worker computes.

@@ -1,10 +1,12 @@
 #include "pg/replication_wait.hpp"
 
 #include <climits>
+#include <cstring>
 
 #include "pg/state_access.hpp"
 
 extern "C" {
+#include "access/xact.h"
 #include "access/xlog.h"
 #include "catalog/pg_type_d.h"
 #include "executor/spi.h"
@@ -18,8 +20,9 @@ namespace {
 
 int default_max_lag_ms = 1000;
 
-// The batches the worker committed lately: (end of their WAL, when). A fixed ring: the oldest are
-// forgotten, which can only make a lag look smaller than the bound allows by the ring's span.
+// The batches the worker committed and some standby has not replayed yet: (end of their WAL, when).
+// A fixed ring; when it is full, the newest sample takes the new position and keeps its time, which
+// can only make a lag look larger, never hide one.
 struct Written {
 	XLogRecPtr lsn;
 	TimestampTz at;
@@ -27,7 +30,11 @@ struct Written {
 constexpr int ring_size = 256;
 Written ring[ring_size];
 int ring_start = 0, ring_count = 0;
-bool throttled = false;
+// Whether this process wrote a reason into the job's throttle, and which job: a new job (or a new
+// worker, after one that stopped while it waited) clears whatever is there on its first check.
+bool throttled = true;
+char throttled_job[NAMEDATALEN * 2 + 16] = "";
+int64 written_lag_s = -1;
 
 // How long ago the oldest batch that `replayed` does not include was written (0: none).
 int64 lag_ms(XLogRecPtr replayed, TimestampTz now)
@@ -38,6 +45,15 @@ int64 lag_ms(XLogRecPtr replayed, TimestampTz now)
 			return (now - written.at) / 1000;
 	}
 	return 0;
+}
+
+// Forgets the batches every standby has replayed.
+void forget_replayed(XLogRecPtr replayed_by_all)
+{
+	while (ring_count > 0 && ring[ring_start].lsn <= replayed_by_all) {
+		ring_start = (ring_start + 1) % ring_size;
+		ring_count--;
+	}
 }
 
 // Whether pgshift's SQL has the columns (0.3.0 on; the library also serves older SQL).
@@ -72,11 +88,13 @@ void define_replication_settings(void)
 
 void note_batch_committed(void)
 {
+	// The end of the batch's commit record, exactly (other sessions' WAL after it is not the backfill's).
+	XLogRecPtr end = XactLastCommitEnd != InvalidXLogRecPtr ? XactLastCommitEnd : GetXLogInsertRecPtr();
 	if (ring_count == ring_size) {
-		ring_start = (ring_start + 1) % ring_size;
-		ring_count--;
+		ring[(ring_start + ring_count - 1) % ring_size].lsn = end;
+		return;
 	}
-	ring[(ring_start + ring_count) % ring_size] = Written{GetXLogInsertRecPtr(), GetCurrentTimestamp()};
+	ring[(ring_start + ring_count) % ring_size] = Written{end, GetCurrentTimestamp()};
 	ring_count++;
 }
 
@@ -86,6 +104,17 @@ bool must_wait_for_standbys(const char *schema, const char *migration, int32 ste
 	// As the extension's owner: pg_stat_replication shows positions only to the privileged.
 	StateAccess role = begin_state_access();
 	bool waiting = false;
+	char *job_key = psprintf("%s/%s/%d", schema, migration, step);
+	if (strcmp(job_key, throttled_job) != 0) {
+		strlcpy(throttled_job, job_key, sizeof(throttled_job));
+		throttled = true;
+		written_lag_s = -1;
+	}
+	// This transaction only notes why the backfill waits: it must not wait itself, neither for a
+	// standby (synchronous_commit = remote_apply, on the very standby it waits for) nor for a lock.
+	SPI_execute("SELECT pg_catalog.set_config('synchronous_commit', 'local', true), "
+	            "pg_catalog.set_config('lock_timeout', '1s', true)",
+	            false, 1);
 	if (jobs_have_throttle()) {
 		Oid types[3] = {NAMEOID, TEXTOID, INT4OID};
 		Datum key[3] = {CStringGetDatum(schema), CStringGetTextDatum(migration), Int32GetDatum(step)};
@@ -103,27 +132,45 @@ bool must_wait_for_standbys(const char *schema, const char *migration, int32 ste
 		int64 worst = 0;
 		char *worst_name = nullptr;
 		if (bound > 0) {
-			SPI_execute("SELECT application_name, replay_lsn FROM pg_catalog.pg_stat_replication WHERE replay_lsn IS NOT NULL",
+			// Physical standbys only: a logical walsender confirms what its consumer has flushed, which
+			// says nothing of replay (and a consumer may confirm once a minute).
+			SPI_execute("SELECT r.application_name, r.replay_lsn FROM pg_catalog.pg_stat_replication r "
+			            "WHERE r.replay_lsn IS NOT NULL AND NOT EXISTS (SELECT FROM pg_catalog.pg_replication_slots s "
+			            "WHERE s.active_pid OPERATOR(pg_catalog.=) r.pid AND s.slot_type OPERATOR(pg_catalog.=) 'logical')",
 			            true, 0);
 			TimestampTz now = GetCurrentTimestamp();
+			XLogRecPtr replayed_by_all = SPI_processed > 0 ? PG_UINT64_MAX : InvalidXLogRecPtr;
 			for (uint64 i = 0; i < SPI_processed; i++) {
 				bool null_lsn;
 				Datum lsn = SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2, &null_lsn);
-				int64 lag = null_lsn ? 0 : lag_ms(DatumGetLSN(lsn), now);
+				if (null_lsn)
+					continue;
+				replayed_by_all = Min(replayed_by_all, DatumGetLSN(lsn));
+				int64 lag = lag_ms(DatumGetLSN(lsn), now);
 				if (lag > worst) {
 					worst = lag;
 					worst_name = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1);
 				}
 			}
+			if (SPI_processed == 0)
+				ring_count = 0;   // no standby: nothing to wait for, now or for these batches
+			else
+				forget_replayed(replayed_by_all);
 		}
 		waiting = bound > 0 && worst > bound;
-		if (waiting)
+		// The reason is written when the wait begins and then once a second (its age in whole
+		// seconds): that is also WAL for the standby to acknowledge, so that its reply reports a
+		// resumed replay soon.
+		if (waiting && worst / 1000 != written_lag_s) {
 			set_throttle(schema, migration, step,
-			             psprintf("waiting for standby \"%s\": it has not replayed what the backfill wrote %lld ms "
-			                      "ago (bound %d ms)",
-			                      worst_name != nullptr ? worst_name : "", static_cast<long long>(worst), bound));
-		else if (throttled)
+			             psprintf("waiting for standby \"%s\": it has not replayed what the backfill wrote %.1f s "
+			                      "ago (bound %.1f s)",
+			                      worst_name != nullptr ? worst_name : "", worst / 1000.0, bound / 1000.0));
+			written_lag_s = worst / 1000;
+		} else if (!waiting && throttled) {
 			set_throttle(schema, migration, step, nullptr);
+			written_lag_s = -1;
+		}
 		throttled = waiting;
 	}
 	end_state_access(role);

@@ -87,8 +87,13 @@ else
 fi
 waited_after=$(( $(now_ms) - started ))
 if (( waited_after < 1000 + 5000 )); then pass; else fail "it took ${waited_after} ms to wait (bound 1000 ms)"; fi
-assert_contains "backfill_progress says why" "$(sql "SELECT throttle FROM pgshift.backfill_progress WHERE schema = 'r'")" 'standby "standby1"'
+reason=$(sql "SELECT throttle FROM pgshift.backfill_progress WHERE schema = 'r'")
+assert_contains "backfill_progress says why" "$reason" 'standby "standby1"'
+# Not before the bound: what the standby had not replayed was written at least 1 s before.
+behind=$(sed -nE 's/.*wrote ([0-9.]+) s ago.*/\1/p' <<<"$reason")
+if python3 -c "import sys; sys.exit(0 if float('${behind:-0}') >= 1.0 else 1)"; then pass; else fail "it waited for a lag of ${behind:-?} s, under the bound: $reason"; fi
 before=$(job rows_done 02)
+if (( before > 0 )); then pass; else fail "no batch ran before the wait"; fi
 sleep 2
 assert_eq "no batch runs while it waits" "$before" "$(job rows_done 02)"
 if (( before < 60000 )); then pass; else fail "the backfill ended before it waited ($before rows)"; fi
@@ -107,7 +112,7 @@ test_case "bound 0: the backfill does not wait"
 on_standby "SELECT pg_wal_replay_pause()" >/dev/null
 printf '%s' '{"name": "03", "operations": [{"alter_column": {"table": "items", "column": "v", "type": "varchar(50)",
   "up": "v", "down": "v"}}]}' >"$standby/03.json"
-assert_exit "start with --max-replication-lag 0 (waits for its jobs)" 0 "$PGSHIFT" --schema r start "$standby/03.json" \
+assert_exit "start with --max-replication-lag 0 (waits for its jobs)" 0 timeout 120 "$PGSHIFT" --schema r start "$standby/03.json" \
   --backfill-batch-size 300 --backfill-batch-delay 10ms --max-replication-lag 0
 assert_eq "every row, the standby paused all along" "60000 paused" \
   "$(job rows_done 03) $(on_standby "SELECT pg_get_wal_replay_pause_state()")"
