@@ -61,18 +61,9 @@ variant() {
   grep -q "number of failed transactions: 0" "$work/pgbench.out" || echo "the app had failures" >&2
   local tries; tries=$(( $(grep -c "retrying" "$work/start.err" || true) + 1 ))
   pgshift --postgres-url "$url" --schema b rollback >/dev/null
-  cat "$work"/log.* | python3 -c "
-import sys
-t0, t1 = $t0, $t1
-lat = []
-for line in sys.stdin:
-    f = line.split()
-    end = int(f[4]) * 1000000 + int(f[5]); start = end - int(f[2])
-    if end >= t0 and start <= t1: lat.append(int(f[2]) / 1000.0)
-lat.sort()
-p99 = lat[min(len(lat) - 1, int(len(lat) * 0.99))] if lat else 0
-print(f'{max(lat) if lat else 0:.0f} {p99:.1f} {(t1 - t0) / 1000.0:.0f} $tries')
-"
+  local max p99 n
+  read -r max p99 n < <(window_latencies "$t0" "$t1" "$work"/log.*)
+  echo "$max $p99 $(( (t1 - t0) / 1000 )) $tries"
 }
 
 declare -a old_max old_p99 old_took new_max new_p99 new_took

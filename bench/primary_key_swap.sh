@@ -90,20 +90,9 @@ app_during() {
   t1=$(date +%s%6N)
   wait "$bench" "$monitor"
   grep -q "number of failed transactions: 0" "$work/pgbench.out" || { echo "$label: the app failed: $(grep -i 'failed\|error' "$work/pgbench.out" | head -3)" >&2; }
-  # pgbench -l: client_id transaction_no time script_no time_epoch time_us (latency in us; end time in epoch s + us)
-  cat "$work"/log.* | python3 -c "
-import sys
-t0, t1 = $t0, $t1
-lat = []
-for line in sys.stdin:
-    f = line.split()
-    end = int(f[4]) * 1000000 + int(f[5]); start = end - int(f[2])
-    if end >= t0 and start <= t1: lat.append(int(f[2]) / 1000.0)
-lat.sort()
-p99 = lat[min(len(lat) - 1, int(len(lat) * 0.99))] if lat else 0
-lock = open('$work/lock_ms').read().strip()
-print(f'{(t1 - t0) / 1000.0:.0f} {lock} {max(lat) if lat else 0:.0f} {p99:.1f} {len(lat)}')
-"
+  local max p99 n
+  read -r max p99 n < <(window_latencies "$t0" "$t1" "$work"/log.*)
+  echo "$(( (t1 - t0) / 1000 )) $(cat "$work/lock_ms") $max $p99 $n"
 }
 
 check_rows() {
