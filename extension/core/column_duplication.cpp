@@ -331,10 +331,8 @@ private:
 
 	std::map<std::string, std::string> physical_names_except(const std::string &except) const
 	{
-		std::map<std::string, std::string> names;
-		for (const auto &column : table_.columns)
-			if (column.name != except)
-				names[column.name] = column.physical;
+		std::map<std::string, std::string> names = table_.physical_names();
+		names.erase(except);
 		return names;
 	}
 

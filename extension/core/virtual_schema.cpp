@@ -25,9 +25,17 @@ const VirtualColumn *VirtualTable::find_column(const std::string &name) const
 json VirtualTable::column_map() const
 {
 	json map = json::object();
-	for (const auto &column : columns)
-		map[column.name] = column.physical;
+	for (const auto &[name, physical] : physical_names())
+		map[name] = physical;
 	return map;
+}
+
+std::map<std::string, std::string> VirtualTable::physical_names() const
+{
+	std::map<std::string, std::string> names;
+	for (const auto &column : columns)
+		names[column.name] = column.physical;
+	return names;
 }
 
 namespace {

@@ -2,6 +2,7 @@
 // changed by each operation in turn, so later operations of a migration see earlier ones' effects.
 // Every table and column carries both its virtual name and the physical one it maps to.
 #pragma once
+#include <map>
 #include <optional>
 #include <set>
 #include <string>
@@ -35,6 +36,8 @@ struct VirtualTable {
 
 	// {"virtual name": "physical name", ...}: how this version's names map onto the table.
 	json column_map() const;
+	// The same, for renaming the columns an expression names (expression_columns.hpp).
+	std::map<std::string, std::string> physical_names() const;
 
 	VirtualColumn *find_column(const std::string &name);
 	const VirtualColumn *find_column(const std::string &name) const;

@@ -20,14 +20,6 @@ const VirtualColumn &index_column(const VirtualTable &table, const std::string &
 	return *virt;
 }
 
-std::map<std::string, std::string> physical_names(const VirtualTable &table)
-{
-	std::map<std::string, std::string> names;
-	for (const auto &column : table.columns)
-		names[column.name] = column.physical;
-	return names;
-}
-
 // An SQL expression over the table's columns as the new version names them, on its physical columns.
 // Every column it names must exist (the index is built later, by the worker: an error there would
 // come long after start said yes).
@@ -35,7 +27,7 @@ std::string index_expression_sql(const std::string &expression, const VirtualTab
 {
 	for (const auto &reference : parser.column_references(expression))
 		index_column(table, reference.name);
-	return "(" + rename_columns(expression, physical_names(table), parser) + "\n)";   // (a trailing -- comment stays inside)
+	return "(" + rename_columns(expression, table.physical_names(), parser) + "\n)";   // (a trailing -- comment stays inside)
 }
 
 // One element: "col" or (expression) [COLLATE c] [opclass [(params)]] [ASC|DESC] [NULLS FIRST|LAST].
@@ -104,7 +96,7 @@ void plan_create_index(const json &body, PlanningContext &context, OperationPlan
 	if (!body.value("storage_parameters", "").empty())
 		sql += " WITH (" + body["storage_parameters"].get<std::string>() + ")";
 	if (!body.value("predicate", "").empty())
-		sql += " WHERE " + rename_columns(body["predicate"].get<std::string>(), physical_names(table), context.parser);
+		sql += " WHERE " + rename_columns(body["predicate"].get<std::string>(), table.physical_names(), context.parser);
 
 	const std::string qualified_index = quote_qualified(context.schema, name);
 	if (new_table)
