@@ -1,7 +1,8 @@
 // Checks the two clients' logs against the database after the migration: every job either client was
-// told about is there (in job or archive) with its name, data and retry limit; a completion the client
-// was told about left the job completed; a failure left it failed or waiting for its retry (or taken
-// again). Prints one line per finding and a summary line: "checked <n> jobs, <k> problems".
+// told about is there (in job or archive) with its name, data and retry limit; a job a client was
+// told it completed is completed (completion is final, so no order between the two clients' logs is
+// needed); a job only ever failed is failed, waiting for its retry, or taken again. Prints one line
+// per finding and a summary line: "checked <n> jobs, <k> problems".
 //
 //   node verify.js <pg module dir> <log file>...
 'use strict'
@@ -12,12 +13,14 @@ const { Client } = require(pgDir)
 
 async function main () {
   const entries = logs.flatMap((file) => fs.readFileSync(file, 'utf8').split('\n').filter(Boolean).map(JSON.parse))
-    .sort((a, b) => a.at - b.at)
+    .sort((a, b) => a.at - b.at)   // (two processes' clocks: close, not exact)
   const sent = new Map()
-  const last = new Map()
+  const last = new Map()       // the latest completion or failure logged (for the summary)
+  const completedBy = new Map()
   for (const entry of entries) {
     if (entry.op === 'sent') sent.set(entry.id, entry)
     if (entry.op === 'completed' || entry.op === 'failed') last.set(entry.id, entry)
+    if (entry.op === 'completed') completedBy.set(entry.id, entry.client)
   }
   const client = new Client({ host: process.env.PGHOST, port: Number(process.env.PGPORT),
                               user: process.env.PGUSER, database: process.env.PGDATABASE })
@@ -41,8 +44,11 @@ async function main () {
   for (const [id, event] of last) {
     const row = stored.get(id)
     if (!row) { problem(`job ${id}, ${event.op} by ${event.client}, is gone`); continue }
-    if (event.op === 'completed' && row.state !== 'completed') problem(`job ${id} was completed by ${event.client} but is ${row.state}`)
-    if (event.op === 'failed' && !['failed', 'retry', 'active'].includes(row.state)) problem(`job ${id} was failed by ${event.client} but is ${row.state}`)
+    if (completedBy.has(id)) {
+      if (row.state !== 'completed') problem(`job ${id} was completed by ${completedBy.get(id)} but is ${row.state}`)
+    } else if (!['failed', 'retry', 'active'].includes(row.state)) {
+      problem(`job ${id} was failed by ${event.client} (and never completed by either client) but is ${row.state}`)
+    }
   }
   const errors = entries.filter((entry) => entry.op === 'error')
   for (const error of errors) problem(`${error.client} error in ${error.where}: ${error.message}`)
