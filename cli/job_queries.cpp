@@ -36,7 +36,8 @@ JobsState read_jobs_state(Connection &conn, const GlobalOptions &options) {
 		"       extract(epoch FROM coalesce(j.finished_at, pg_catalog.clock_timestamp()) - j.started_at), "
 		"       j.statement, coalesce(j.error, ''), j.kind = 'publish', "
 		// (0.2.0's jobs have no throttle column: read through to_jsonb, it is just absent there.)
-		"       coalesce(pg_catalog.to_jsonb(j) ->> 'throttle', '') "
+		"       coalesce(pg_catalog.to_jsonb(j) ->> 'throttle', ''), "
+		"       coalesce(pg_catalog.to_jsonb(j) ->> 'throttle_state', '') "
 		"  FROM " + jobs + " j JOIN " + migrations + " m ON m.schema = j.schema AND m.name = j.migration "
 		" WHERE j.schema = $1 AND NOT m.done "
 		" ORDER BY j.step",
@@ -57,6 +58,7 @@ JobsState read_jobs_state(Connection &conn, const GlobalOptions &options) {
 		job.error = rows.value(row, 10);
 		job.is_publish = rows.value(row, 11) == "t";
 		job.throttle = rows.value(row, 12);
+		job.throttle_state = rows.value(row, 13);
 		state.jobs.push_back(std::move(job));
 	}
 	return state;

@@ -72,6 +72,11 @@ bool all_done(const JobsState &state) {
 	return std::all_of(state.jobs.begin(), state.jobs.end(), [](const JobStatus &job) { return job.state == "done"; });
 }
 
+bool waiting_for_standbys(const JobStatus &job) {
+	// Servers before 0.4.0 have no throttle_state, and a throttle only while waiting.
+	return job.throttle_state.empty() ? !job.throttle.empty() : job.throttle_state == "waiting for standbys";
+}
+
 bool any_paused(const JobsState &state) { return first_in_state(state, "paused") != nullptr; }
 
 const JobStatus *first_in_state(const JobsState &state, const std::string &job_state) {
@@ -185,7 +190,7 @@ std::string terminal_progress_line(const JobsState &state, int columns) {
 	const size_t limit = columns > 1 ? static_cast<size_t>(columns - 1) : 0;
 	const std::string label = position(state, *job) + job_label(*job);
 	const bool measurable = job->is_backfill && job->state == "running" && job->rows_estimated && *job->rows_estimated > 0 &&
-	                        job->throttle.empty();   // (waiting: say why, rather than draw a bar that stands still)
+	                        !waiting_for_standbys(*job);   // (waiting: say why, rather than draw a bar that stands still)
 	if (!measurable) {
 		std::string line = label;
 		append_part(line, job_progress(*job));
@@ -194,6 +199,8 @@ std::string terminal_progress_line(const JobsState &state, int columns) {
 	// The numbers matter more than the bar, the bar more than the rate and the ETA: drop from the end
 	// until the rest fits, then give the bar what is left.
 	std::vector<std::string> tail = {percent(*job), rows(*job), rate(*job), eta(*job)};
+	if (!job->throttle_state.empty() && job->throttle_state != "full speed")
+		tail.push_back("(" + job->throttle_state + ")");
 	auto joined = [&](size_t parts) {
 		std::string text;
 		for (size_t i = 0; i < parts; ++i)

@@ -20,7 +20,9 @@ struct JobStatus {
 	std::optional<double> running_seconds;    // since the job started
 	std::string statement;                    // sql: what it runs
 	std::string error;                        // failed: why
-	std::string throttle;                     // backfill: why it waits now ("" when it does not)
+	std::string throttle;                     // backfill: why it is paced as it is, or waits ("" when unknown)
+	std::string throttle_state;               // backfill (0.4.0 on): full speed, yielding, rate limit, duty cycle,
+	                                          // delay, waiting for standbys ("" from older servers)
 };
 
 struct JobsState {
@@ -29,6 +31,8 @@ struct JobsState {
 };
 
 bool all_done(const JobsState &state);
+// Whether the backfill stands still, waiting for a standby (its throttle says why).
+bool waiting_for_standbys(const JobStatus &job);
 bool any_paused(const JobsState &state);
 // The first job in the given state, or nullptr.
 const JobStatus *first_in_state(const JobsState &state, const std::string &job_state);

@@ -56,6 +56,7 @@ int main(int argc, char **argv) {
 	add_validate(app, commands);
 	add_pull(app, commands);
 	add_baseline(app, commands);
+	add_backfill_configure(app, commands);
 
 	try {
 		app.parse(argc, argv);

@@ -28,5 +28,6 @@ void add_migrate(CLI::App &root, Commands &commands);
 void add_validate(CLI::App &root, Commands &commands);
 void add_pull(CLI::App &root, Commands &commands);
 void add_baseline(CLI::App &root, Commands &commands);
+void add_backfill_configure(CLI::App &root, Commands &commands);
 
 }  // namespace pgshift::cli

@@ -69,6 +69,7 @@ void run_migrate(const GlobalOptions &options, const MigrateOptions &migrate) {
 
 	Connection conn = open_session(options);
 	require_extension(conn, options);
+	require_throttle_support(conn, migrate.backfill);
 	// Held from reading the history to the last migration: a concurrent run waits here, then finds what
 	// this one applied.
 	AdvisoryLock lock = AdvisoryLock::for_schema(options, options.schema, migrate.lock_wait_seconds);

@@ -31,6 +31,7 @@ void run_start(const GlobalOptions &options, const StartOptions &start) {
 	const MigrationFile migration = read_migration_file(start.file);
 	Connection conn = open_session(options);
 	require_extension(conn, options);
+	require_throttle_support(conn, start.backfill);
 	AdvisoryLock lock = AdvisoryLock::for_schema(options, options.schema, start.lock_wait_seconds);
 
 	const auto result = call_json_function(conn, options, "start($1, $2::jsonb, $3::jsonb)",

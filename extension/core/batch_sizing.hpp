@@ -16,7 +16,9 @@ struct BatchSizing {
 	static constexpr double target_ms = 100.0;
 };
 
-// `previous_size` rows took `previous_ms`; none yet: BatchSizing::first.
-std::int32_t next_batch_size(std::optional<std::int32_t> previous_size, std::optional<double> previous_ms);
+// `previous_size` rows took `previous_ms`; none yet: BatchSizing::first. `target_ms`: the duration
+// aimed at (shorter while the application is active, see backfill_throttle.hpp).
+std::int32_t next_batch_size(std::optional<std::int32_t> previous_size, std::optional<double> previous_ms,
+                             double target_ms = BatchSizing::target_ms);
 
 }  // namespace pgshift

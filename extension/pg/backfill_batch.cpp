@@ -4,6 +4,7 @@
 
 #include "core/batch_sizing.hpp"
 #include "pg/backfill_batch.hpp"
+#include "pg/backfill_pacing.hpp"
 #include "pg/state_access.hpp"
 #include "pg/worker_settings.hpp"
 #include "pg/write_origin.hpp"
@@ -22,9 +23,7 @@ PG_FUNCTION_INFO_V1(pgshift_backfill_batch);
 
 namespace {
 
-// The job's fixed batch size, or the adaptive one following the last batch's duration
-// (columns 3, 5, 6 of the job row: batch_size, last_batch_size, last_batch_ms).
-int32 chosen_batch_size(HeapTuple job_row, TupleDesc description)
+int32 unpaced_batch_size(HeapTuple job_row, TupleDesc description, const BatchPacing *pacing)
 {
 	bool isnull;
 	Datum fixed = SPI_getbinval(job_row, description, 3, &isnull);
@@ -38,21 +37,77 @@ int32 chosen_batch_size(HeapTuple job_row, TupleDesc description)
 	value = SPI_getbinval(job_row, description, 6, &isnull);
 	if (!isnull)
 		last_ms = DatumGetFloat8(value);
-	return pgshift::next_batch_size(last_size, last_ms);
+	return pgshift::next_batch_size(last_size, last_ms,
+	                                pacing != nullptr ? pacing->target_ms : pgshift::BatchSizing::target_ms);
+}
+
+// The job's fixed batch size, or the adaptive one following the last batch's duration
+// (columns 3, 5, 6 of the job row: batch_size, last_batch_size, last_batch_ms), within the pacing's cap.
+int32 chosen_batch_size(HeapTuple job_row, TupleDesc description, const BatchPacing *pacing)
+{
+	const int32 unpaced = unpaced_batch_size(job_row, description, pacing);
+	return pacing != nullptr && pacing->max_rows ? Min(unpaced, *pacing->max_rows) : unpaced;
+}
+
+// The throttle's columns of the job row from column `first` on (throttle_mode, max_rows_per_second,
+// duty_cycle; NULL mode: the server's setting), with the row's batch_delay_ms.
+pgshift::ThrottleSettings settings_of(HeapTuple row, TupleDesc description, int first, int delay_column)
+{
+	pgshift::ThrottleSettings settings;
+	bool isnull;
+	settings.load_aware = default_load_aware_throttle();
+	char *mode = SPI_getvalue(row, description, first);
+	if (mode != nullptr)
+		settings.load_aware = strcmp(mode, "off") != 0;
+	Datum value = SPI_getbinval(row, description, first + 1, &isnull);
+	if (!isnull)
+		settings.max_rows_per_second = DatumGetInt32(value);
+	value = SPI_getbinval(row, description, first + 2, &isnull);
+	if (!isnull)
+		settings.duty_cycle = DatumGetFloat4(value);
+	value = SPI_getbinval(row, description, delay_column, &isnull);
+	if (!isnull)
+		settings.batch_delay_ms = DatumGetInt32(value);
+	return settings;
+}
+
+// Before 0.4.0's SQL the job has no throttle columns: the same three, as NULLs.
+const char *throttle_columns()
+{
+	return state_has_load_throttle() ? "throttle_mode, max_rows_per_second, duty_cycle"
+	                                 : "NULL::text, NULL::integer, NULL::real";
 }
 
 }  // namespace
 
-BackfillBatch run_backfill_batch(const char *schema, const char *migration, int32 step, bool even_paused)
+bool read_throttle_settings(const char *schema, const char *migration, int32 step, pgshift::ThrottleSettings *settings)
 {
-	BackfillBatch batch{false, false, 0, 0};
+	Oid key_types[3] = {NAMEOID, TEXTOID, INT4OID};
+	Datum key[3] = {CStringGetDatum(schema), CStringGetTextDatum(migration), Int32GetDatum(step)};
+	SPI_execute_with_args(psprintf("SELECT batch_delay_ms, %s FROM pgshift.jobs WHERE schema = $1 AND migration = $2 "
+	                               "AND step = $3 AND state IN ('pending', 'running')",
+	                               throttle_columns()),
+	                      3, key_types, key, nullptr, true, 1);
+	if (SPI_processed != 1)
+		return false;
+	*settings = settings_of(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, 1);
+	return true;
+}
+
+BackfillBatch run_backfill_batch(const char *schema, const char *migration, int32 step, bool even_paused,
+                                 const BatchPacing *pacing)
+{
+	BackfillBatch batch{false, false, 0, 0, 0, {}};
 	SPI_connect();
 	apply_batch_settings();
 	Oid key_types[3] = {NAMEOID, TEXTOID, INT4OID};
 	Datum key[3] = {CStringGetDatum(schema), CStringGetTextDatum(migration), Int32GetDatum(step)};
 	StateAccess role = begin_state_access();
-	SPI_execute_with_args("SELECT state, cursor, batch_size, batch_delay_ms, last_batch_size, last_batch_ms, statement FROM pgshift.jobs "
-	                      "WHERE schema = $1 AND migration = $2 AND step = $3 FOR UPDATE",
+	bool reports = pacing != nullptr && pacing->state != nullptr && state_has_load_throttle();
+	SPI_execute_with_args(psprintf("SELECT state, cursor, batch_size, batch_delay_ms, last_batch_size, last_batch_ms, "
+	                               "statement, %s FROM pgshift.jobs "
+	                               "WHERE schema = $1 AND migration = $2 AND step = $3 FOR UPDATE",
+	                               throttle_columns()),
 	                      3, key_types, key, nullptr, false, 1);
 	end_state_access(role);
 	if (SPI_processed != 1) {
@@ -64,7 +119,8 @@ BackfillBatch run_backfill_batch(const char *schema, const char *migration, int3
 	Datum cursor = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &cursor_null);
 	if (!cursor_null)
 		cursor = SPI_datumTransfer(cursor, false, -1);
-	int32 batch_size = chosen_batch_size(SPI_tuptable->vals[0], SPI_tuptable->tupdesc);
+	int32 batch_size = chosen_batch_size(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, pacing);
+	batch.settings = settings_of(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 8, 4);
 	batch.delay_ms = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 4, &isnull));
 	bool runnable = strcmp(state, "pending") == 0 || strcmp(state, "running") == 0 ||
 	                (even_paused && strcmp(state, "paused") == 0);
@@ -104,23 +160,41 @@ BackfillBatch run_backfill_batch(const char *schema, const char *migration, int3
 	}
 	double batch_ms = (double) (GetCurrentTimestamp() - started) / 1000.0;
 
-	Oid update_types[8] = {NAMEOID, TEXTOID, INT4OID, INT8OID, TEXTARRAYOID, FLOAT8OID, BOOLOID, INT4OID};
-	Datum update_args[8] = {key[0], key[1], key[2], Int64GetDatum(rows), next_cursor, Float8GetDatum(batch_ms),
-	                        BoolGetDatum(next_null), Int32GetDatum(batch_size)};
-	char update_nulls[8] = {' ', ' ', ' ', ' ', next_null ? 'n' : ' ', ' ', ' ', ' '};
-	// A batch returns (rows, next cursor); no next cursor means the job is done.
+	Oid update_types[11] = {NAMEOID, TEXTOID, INT4OID, INT8OID, TEXTARRAYOID, FLOAT8OID, BOOLOID, INT4OID,
+	                        TEXTOID, TEXTOID, FLOAT8OID};
+	Datum update_args[11] = {key[0], key[1], key[2], Int64GetDatum(rows), next_cursor, Float8GetDatum(batch_ms),
+	                         BoolGetDatum(next_null), Int32GetDatum(batch_size), (Datum) 0, (Datum) 0, (Datum) 0};
+	char update_nulls[11] = {' ', ' ', ' ', ' ', next_null ? 'n' : ' ', ' ', ' ', ' ', 'n', 'n', 'n'};
+	if (reports) {
+		update_args[8] = CStringGetTextDatum(pacing->state);
+		update_nulls[8] = ' ';
+		if (pacing->reason != nullptr) {
+			update_args[9] = CStringGetTextDatum(pacing->reason);
+			update_nulls[9] = ' ';
+		}
+		if (pacing->rows_per_second) {
+			update_args[10] = Float8GetDatum(*pacing->rows_per_second);
+			update_nulls[10] = ' ';
+		}
+	}
+	// A batch returns (rows, next cursor); no next cursor means the job is done. The worker's batch
+	// also says how its throttle paces it (the state, the reason, the recent rate; none once done).
 	role = begin_state_access();
 	SPI_execute_with_args(
-	    "UPDATE pgshift.jobs SET rows_done = rows_done + $4, cursor = CASE WHEN $7 THEN cursor ELSE $5 END, "
-	    "batches = batches + 1, last_batch_size = $8, last_batch_ms = $6, max_batch_ms = greatest(max_batch_ms, $6), "
-	    "state = CASE WHEN $7 THEN 'done' WHEN state = 'paused' THEN 'paused' ELSE 'running' END, "
-	    "started_at = coalesce(started_at, pg_catalog.clock_timestamp()), "
-	    "finished_at = CASE WHEN $7 THEN pg_catalog.clock_timestamp() END, updated_at = pg_catalog.clock_timestamp() "
-	    "WHERE schema = $1 AND migration = $2 AND step = $3",
-	    8, update_types, update_args, update_nulls, false, 0);
+	    psprintf("UPDATE pgshift.jobs SET rows_done = rows_done + $4, cursor = CASE WHEN $7 THEN cursor ELSE $5 END, "
+	             "batches = batches + 1, last_batch_size = $8, last_batch_ms = $6, max_batch_ms = greatest(max_batch_ms, $6), "
+	             "state = CASE WHEN $7 THEN 'done' WHEN state = 'paused' THEN 'paused' ELSE 'running' END, "
+	             "started_at = coalesce(started_at, pg_catalog.clock_timestamp()), "
+	             "finished_at = CASE WHEN $7 THEN pg_catalog.clock_timestamp() END, updated_at = pg_catalog.clock_timestamp()%s "
+	             "WHERE schema = $1 AND migration = $2 AND step = $3",
+	             reports ? ", throttle_state = CASE WHEN $7 THEN NULL ELSE $9 END, throttle = CASE WHEN $7 THEN NULL ELSE $10 END, "
+	                       "recent_rows_per_second = CASE WHEN $7 THEN NULL ELSE $11 END"
+	                     : ""),
+	    reports ? 11 : 8, update_types, update_args, update_nulls, false, 0);
 	end_state_access(role);
 	SPI_finish();
 	batch.ran = true;
+	batch.ms = batch_ms;
 	batch.finished = next_null;
 	batch.rows = rows;
 	return batch;

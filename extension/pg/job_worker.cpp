@@ -16,6 +16,7 @@
 #include <optional>
 
 #include "pg/backfill_batch.hpp"
+#include "pg/backfill_pacing.hpp"
 #include "pg/replication_wait.hpp"
 #include "pg/state_access.hpp"
 #include "pg/worker_settings.hpp"
@@ -308,15 +309,19 @@ int64 run_batch(const char *schema, const Job &job, int *delay_ms)
 		*delay_ms = 100;   // (a standby's lag is looked at again then)
 		return 1;
 	}
+	BatchPacing pacing = pacing_for(schema, job.migration, job.step);
 	start_transaction("pgshift: backfill batch");
-	BackfillBatch batch = run_backfill_batch(schema, job.migration, job.step, false);
+	BackfillBatch batch = run_backfill_batch(schema, job.migration, job.step, false, &pacing);
 	finish_transaction();
-	if (batch.ran)
-		note_batch_committed();
-	*delay_ms = batch.delay_ms;
 	if (!batch.ran)
 		return -1;
-	return batch.finished ? 0 : batch.rows + 1;
+	note_batch_committed();
+	if (batch.finished)
+		return 0;
+	// The pause the throttle decides (the job's batch_delay_ms among its bounds).
+	pace_after_batch(schema, job.migration, job.step, batch);
+	*delay_ms = 0;
+	return batch.rows + 1;
 }
 
 // Records how a job ended after its own transaction failed: an optional job's cleanup runs first and

@@ -2,6 +2,7 @@
 #include <climits>
 
 #include "pg/dual_write_trigger.hpp"
+#include "pg/backfill_pacing.hpp"
 #include "pg/replication_wait.hpp"
 #include "pg/result_cache.hpp"
 
@@ -25,6 +26,7 @@ extern "C" void _PG_init(void)
 	register_dual_write();
 	define_read_schema_settings();
 	define_replication_settings();
+	define_throttle_settings();
 	// Set (locally) while pgshift runs its own DDL, so that DDL capture does not record it.
 	DefineCustomBoolVariable("pgshift.internal", "Marks DDL run by pgshift itself (not recorded as an inferred migration).",
 	                         NULL, &pgshift_internal_ddl, false, PGC_USERSET, GUC_NOT_IN_SAMPLE, NULL, NULL, NULL);

@@ -71,8 +71,13 @@ void set_throttle(const char *schema, const char *migration, int32 step, const c
 	Datum values[4] = {CStringGetDatum(schema), CStringGetTextDatum(migration), Int32GetDatum(step),
 	                   reason != nullptr ? CStringGetTextDatum(reason) : (Datum) 0};
 	char nulls[4] = {' ', ' ', ' ', reason != nullptr ? ' ' : 'n'};
-	SPI_execute_with_args("UPDATE pgshift.jobs SET throttle = $4, updated_at = pg_catalog.clock_timestamp() "
-	                      "WHERE schema = $1 AND migration = $2 AND step = $3",
+	// (0.4.0 on, the state too; the batch that follows the wait says how it is paced.)
+	SPI_execute_with_args(state_has_load_throttle()
+	                          ? "UPDATE pgshift.jobs SET throttle = $4, updated_at = pg_catalog.clock_timestamp(), "
+	                            "throttle_state = CASE WHEN $4 IS NOT NULL THEN 'waiting for standbys' END "
+	                            "WHERE schema = $1 AND migration = $2 AND step = $3"
+	                          : "UPDATE pgshift.jobs SET throttle = $4, updated_at = pg_catalog.clock_timestamp() "
+	                            "WHERE schema = $1 AND migration = $2 AND step = $3",
 	                      4, types, values, nulls, false, 0);
 }
 

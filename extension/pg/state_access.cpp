@@ -44,6 +44,12 @@ bool state_records_roles(void)
 	return OidIsValid(migrations) && get_attnum(migrations, "role") != InvalidAttrNumber;
 }
 
+bool state_has_load_throttle(void)
+{
+	Oid jobs = get_relname_relid("jobs", get_namespace_oid("pgshift", false));
+	return OidIsValid(jobs) && get_attnum(jobs, "throttle_state") != InvalidAttrNumber;
+}
+
 StateAccess begin_state_access(void)
 {
 	StateAccess previous;

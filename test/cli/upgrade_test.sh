@@ -132,3 +132,27 @@ assert_exit "a new migration after the update" 0 "$PGSHIFT" start "$(printf '%s'
 assert_eq "has them from its start" "51" "$(sql "SELECT public_03_size.job_count()")"
 extension_objects "$PGDATABASE" "$work/updated_020_objects.sql"
 assert_files_equal "the same objects as a new install" "$work/fresh_objects.sql" "$work/updated_020_objects.sql"
+
+# A database made with pgshift 0.3.0, its backfill waiting: after the update the job takes the
+# throttle's settings, runs under this version's worker and completes.
+test_case "upgrade from 0.3.0"
+fresh_db upgrade_from_030
+sql "CREATE EXTENSION pgshift VERSION '0.3.0'" >/dev/null
+failed=$({ sql "CREATE TABLE public.items (id int PRIMARY KEY, price text);
+              INSERT INTO public.items SELECT g, g::text FROM generate_series(1, 2000) g;
+              SELECT pgshift.start('public', '{\"name\": \"01_price_int\", \"operations\": [{\"alter_column\": {\"table\": \"items\",
+               \"column\": \"price\", \"type\": \"integer\", \"up\": \"CAST(price AS integer)\", \"down\": \"CAST(price AS text)\"}}]}',
+               '{\"paused\": true}');" 2>&1 | grep -i error; })
+assert_eq "0.3.0 starts its migration" "" "$failed"
+assert_exit "this CLI refuses throttle options 0.3.0 does not know" 1 "$PGSHIFT" backfill-configure --duty-cycle 0.5
+assert_contains "naming the update" "$ERR" "ALTER EXTENSION pgshift UPDATE"
+assert_exit "ALTER EXTENSION pgshift UPDATE from 0.3.0" 0 psql -X -q -v ON_ERROR_STOP=1 -c "ALTER EXTENSION pgshift UPDATE TO '$VERSION'"
+assert_eq "the job from before takes the server's throttle mode" "auto||" \
+  "$(sql "SELECT throttle_mode, max_rows_per_second, duty_cycle FROM pgshift.backfill_progress")"
+assert_exit "backfill-configure after the update" 0 "$PGSHIFT" backfill-configure --max-rows-per-second 100000 --duty-cycle 0.9
+assert_eq "sets the job's bounds" "100000|0.9" "$(sql "SELECT max_rows_per_second, duty_cycle FROM pgshift.jobs WHERE kind = 'backfill'")"
+sql "SELECT pgshift.backfill_resume('public')" >/dev/null
+assert_exit "complete with this CLI" 0 "$PGSHIFT" complete
+assert_eq "every row right" "2000 2000" "$(sql "SELECT count(*) || ' ' || count(*) FILTER (WHERE price = id) FROM items")"
+extension_objects "$PGDATABASE" "$work/updated_030_objects.sql"
+assert_files_equal "the same objects as a new install" "$work/fresh_objects.sql" "$work/updated_030_objects.sql"

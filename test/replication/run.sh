@@ -89,6 +89,7 @@ waited_after=$(( $(now_ms) - started ))
 if (( waited_after < 1000 + 5000 )); then pass; else fail "it took ${waited_after} ms to wait (bound 1000 ms)"; fi
 reason=$(sql "SELECT throttle FROM pgshift.backfill_progress WHERE schema = 'r'")
 assert_contains "backfill_progress says why" "$reason" 'standby "standby1"'
+assert_eq "and how it is paced" "waiting for standbys" "$(sql "SELECT throttle_state FROM pgshift.backfill_progress WHERE schema = 'r'")"
 # Not before the bound: what the standby had not replayed was written at least 1 s before.
 behind=$(sed -nE 's/.*wrote ([0-9.]+) s ago.*/\1/p' <<<"$reason")
 if python3 -c "import sys; sys.exit(0 if float('${behind:-0}') >= 1.0 else 1)"; then pass; else fail "it waited for a lag of ${behind:-?} s, under the bound: $reason"; fi

@@ -86,6 +86,23 @@ TEST(JobStatus, DescribesProgress) {
 	// On a terminal, the reason instead of a bar that stands still.
 	EXPECT_EQ(terminal_progress_line(JobsState{"02_m", {waiting}}, 200),
 	          "backfill of \"items\" 5/10 rows (50%), 3 rows/s; waiting for standby \"s1\": 1500 ms behind");
+	// 0.4.0 on, the state tells waiting from being paced.
+	waiting.throttle_state = "waiting for standbys";
+	EXPECT_EQ(terminal_progress_line(JobsState{"02_m", {waiting}}, 200),
+	          "backfill of \"items\" 5/10 rows (50%), 3 rows/s; waiting for standby \"s1\": 1500 ms behind");
+}
+
+TEST(JobStatus, ThePacingIsShownBesideTheProgress) {
+	JobStatus yielding = backfill("items", "running", 5, 10, 3.0);
+	yielding.throttle_state = "yielding";
+	yielding.throttle = "yielding: batches run 15% of the time (other work keeps 1.9 of 2 CPUs busy; 1.1 active app sessions)";
+	EXPECT_EQ(job_progress(yielding), "5/10 rows (50%), 3 rows/s; " + yielding.throttle);
+	const std::string line = terminal_progress_line(JobsState{"02_m", {yielding}}, 120);
+	EXPECT_NE(line.find("[#"), std::string::npos) << line;   // still a bar: it moves
+	EXPECT_NE(line.find("ETA 1.7s (yielding)"), std::string::npos) << line;
+	yielding.throttle_state = "full speed";
+	yielding.throttle = "full speed: the machine is idle";
+	EXPECT_EQ(terminal_progress_line(JobsState{"02_m", {yielding}}, 120).find("full speed"), std::string::npos);
 }
 
 TEST(JobStatus, PlainLinesNameTheMigrationAndTheJob) {
