@@ -99,6 +99,7 @@ run_suite "through PgBouncer (transaction pooling)" bash test/pgbouncer/run.sh
 run_suite "randomized stress through both versions" bash test/stress/run.sh
 run_suite "pg-boss 9 and 10 live through the upgrade" bash test/pgboss/run.sh
 run_suite "the backfill waits for a paused standby" bash test/replication/run.sh
+run_suite "the backfill yields to the application's load" bash test/throttle/run.sh
 run_suite "pgroll examples, schema public" conformance public
 run_suite "pgroll examples, schema non_public" conformance non_public
 run_suite "migrate the examples twice" migrate_examples_twice
