@@ -4,7 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 packages=(postgresql-15 postgresql-server-dev-15 libpq-dev libcli11-dev libyaml-cpp-dev
-          nlohmann-json3-dev libgtest-dev cmake g++ make python3 pgbouncer)
+          nlohmann-json3-dev libgtest-dev cmake g++ make python3 pgbouncer
+          gnuplot-nox)   # (the benchmarks draw their plots with it)
 missing=()
 for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 # The stress test's clients are Node.js (node-postgres); machines of this kind have Node, else Debian's.

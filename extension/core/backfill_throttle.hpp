@@ -26,7 +26,7 @@ struct ThrottleSettings {
 
 struct ThrottleTuning {
 	static constexpr double idle_load = 0.5;        // less app load than this: the machine is idle
-	static constexpr double floor_duty = 0.15;      // the share of the time a yielding backfill still runs
+	static constexpr double floor_duty = 0.06;      // the share of the time a yielding backfill still runs (bench/brownout.sh)
 	static constexpr double busy_batch_ms = 20.0;   // the batch duration aimed at while the app is active
 	static constexpr double idle_batch_ms = 100.0;
 };
