@@ -5,7 +5,7 @@ set output out
 set datafile separator ','
 set key off
 set grid ytics
-set multiplot layout 2,words(modes) title 'pgshift brownout: 4 pgbench clients, 1M rows, alter_column rating text -> integer'
+set multiplot layout 2,words(modes) title 'pgshift brownout: 4 pgbench clients, 1M rows, alter_column rating text -> integer' noenhanced
 do for [mode in modes] {
   load phases.'_'.mode.'.gp'
   set title 'throttle '.mode.': transactions per second'

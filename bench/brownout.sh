@@ -28,7 +28,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 source "$here/lib.sh"
 PGBENCH=$(command -v pgbench || echo /usr/lib/postgresql/15/bin/pgbench)
 work=$(mktemp -d)
-trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$work"; admin -c "DROP DATABASE IF EXISTS $DB" >/dev/null 2>&1 || true' EXIT
+trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"; admin -c "DROP DATABASE IF EXISTS $DB" >/dev/null 2>&1 || true' EXIT
 url="postgresql:///$DB?host=${PGHOST:-/var/run/postgresql}&port=${PGPORT:-5432}&user=${PGUSER:-postgres}"
 now() { date +%s.%N; }
 mark() { echo "$1 $2 $(now)" >>"$work/phases"; }   # mark MODE EVENT

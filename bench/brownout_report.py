@@ -117,9 +117,9 @@ for mode in phases:
     # The phases, as gnuplot commands the plot loads for this mode's panels.
     with open(os.path.join(work, f"phases_{mode}.gp"), "w") as gp:
         gp.write("unset arrow; unset label\n")
-        for event, label in (("start_begin", "start"), ("backfill_end", "backfill done"),
-                             ("new_start", "new clients"), ("complete_begin", "complete")):
+        for height, (event, label) in zip((0.95, 0.88, 0.81, 0.74), (("start_begin", "start"), ("backfill_end", "backfill done"),
+                                                                       ("new_start", "new clients"), ("complete_begin", "complete"))):
             x = p[event] - origin
             gp.write(f"set arrow from {x:.2f}, graph 0 to {x:.2f}, graph 1 nohead dt 2 lc rgb 'gray40'\n")
-            gp.write(f"set label '{label}' at {x + 0.5:.2f}, graph 0.93 font ',8' tc rgb 'gray30'\n")
+            gp.write(f"set label '{label}' at {x + 0.5:.2f}, graph {height} font ',8' tc rgb 'gray30'\n")
 csv.close()

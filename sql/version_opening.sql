@@ -59,9 +59,11 @@ SELECT state, rows_done FROM pgshift.jobs WHERE schema = 'vo' AND kind = 'backfi
 SELECT count(*) FILTER (WHERE _pgshift_new_priority IS NULL) AS not_yet FROM vo.jobs;
 SELECT count(pgshift._backfill_batch('vo', '02', 1)) FROM generate_series(1, 20);
 SELECT state, rows_done FROM pgshift.jobs WHERE schema = 'vo' AND kind = 'backfill';
--- The worker's last job opens it (here by hand, the jobs being paused).
+-- After the backfill the worker proves the new column's NOT NULL check, and its last job opens
+-- the version (here by hand, the jobs being paused).
+SELECT statement FROM pgshift.jobs WHERE schema = 'vo' AND kind = 'sql' \gexec
 SELECT pgshift.publish_version('vo', '02');
-UPDATE pgshift.jobs SET state = 'done' WHERE schema = 'vo' AND kind = 'publish';
+UPDATE pgshift.jobs SET state = 'done' WHERE schema = 'vo' AND kind IN ('sql', 'publish');
 SELECT count(*) AS vo_02_exists FROM pg_namespace WHERE nspname = 'vo_02';
 SELECT count(*) AS pending_left FROM pg_namespace WHERE nspname = :'pending';
 SELECT pgshift.latest_version('vo');

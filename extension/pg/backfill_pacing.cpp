@@ -14,6 +14,7 @@ extern "C" {
 #include "executor/spi.h"
 #include "miscadmin.h"
 #include "pgstat.h"
+#include "postmaster/interrupt.h"
 #include "storage/latch.h"
 #include "utils/guc.h"
 #include "utils/snapmgr.h"
@@ -142,6 +143,11 @@ void pace_after_batch(const char *schema, const char *migration, int32 step, con
 		                 PG_WAIT_EXTENSION);
 		ResetLatch(MyLatch);
 		CHECK_FOR_INTERRUPTS();
+		if (ConfigReloadPending) {   // pgshift.backfill_throttle changed (ALTER SYSTEM, pg_reload_conf)
+			ConfigReloadPending = false;
+			ProcessConfigFile(PGC_SIGHUP);
+			settings_read = 0;   // and the job's mode may defer to it: read again now
+		}
 		sample_load();
 		if ((GetCurrentTimestamp() - settings_read) / 1000 >= settings_every_ms) {
 			settings_read = GetCurrentTimestamp();

@@ -87,6 +87,8 @@ void plan_alter_column(const json &body, PlanningContext &context, OperationPlan
 		plan.start.push_back(alter + "ADD CONSTRAINT " + constraint + " CHECK (" +
 		                     rename_columns(check.at("constraint").get<std::string>(), to_twin, context.parser) + ")" +
 		                     (check.value("no_inherit", false) ? " NO INHERIT" : "") + " NOT VALID");
+		// Proved by the worker after the backfill (online); complete's VALIDATE then reads no rows.
+		plan.after_backfill.push_back({alter + "VALIDATE CONSTRAINT " + constraint, ""});
 		plan.complete.push_back(alter + "VALIDATE CONSTRAINT " + constraint);
 		table.constraint_names.insert(check["name"].get<std::string>());
 	}
@@ -96,6 +98,7 @@ void plan_alter_column(const json &body, PlanningContext &context, OperationPlan
 		std::string constraint = quote_ident(references["name"].get<std::string>());
 		plan.start.push_back(alter + "ADD CONSTRAINT " + constraint + " FOREIGN KEY (" + twin_column + ")" +
 		                     clause.substr(clause.find(" REFERENCES ")) + " NOT VALID");
+		plan.after_backfill.push_back({alter + "VALIDATE CONSTRAINT " + constraint, ""});
 		plan.complete.push_back(alter + "VALIDATE CONSTRAINT " + constraint);
 		table.constraint_names.insert(references["name"].get<std::string>());
 	}
@@ -104,6 +107,7 @@ void plan_alter_column(const json &body, PlanningContext &context, OperationPlan
 		check_identifier(check, "constraint name with pgshift's prefix");
 		plan.start.push_back(alter + "ADD CONSTRAINT " + quote_ident(check) + " CHECK (" + twin_column +
 		                     " IS NOT NULL) NOT VALID");
+		plan.after_backfill.push_back({alter + "VALIDATE CONSTRAINT " + quote_ident(check), ""});
 		plan.complete.push_back(alter + "VALIDATE CONSTRAINT " + quote_ident(check));
 		plan.complete.push_back(alter + "ALTER COLUMN " + twin_column + " SET NOT NULL");
 		plan.complete.push_back(alter + "DROP CONSTRAINT " + quote_ident(check));
