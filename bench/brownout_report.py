@@ -117,7 +117,7 @@ for mode in phases:
     # The phases, as gnuplot commands the plot loads for this mode's panels.
     with open(os.path.join(work, f"phases_{mode}.gp"), "w") as gp:
         gp.write("unset arrow; unset label\n")
-        for height, (event, label) in zip((0.95, 0.88, 0.81, 0.74), (("start_begin", "start"), ("backfill_end", "backfill done"),
+        for height, (event, label) in zip((0.95, 0.88, 0.81, 0.74), (("start_begin", "start"), ("backfill_end", "version open"),
                                                                        ("new_start", "new clients"), ("complete_begin", "complete"))):
             x = p[event] - origin
             gp.write(f"set arrow from {x:.2f}, graph 0 to {x:.2f}, graph 1 nohead dt 2 lc rgb 'gray40'\n")

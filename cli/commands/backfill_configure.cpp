@@ -3,6 +3,7 @@
 // given change; the others stay as they are.
 #include <CLI/CLI.hpp>
 
+#include <cstdio>
 #include <iostream>
 #include <memory>
 
@@ -10,6 +11,7 @@
 #include "commands/commands.hpp"
 #include "commands/common.hpp"
 #include "errors.hpp"
+#include "extension_versions.hpp"
 #include "session.hpp"
 
 namespace pgshift::cli {
@@ -27,6 +29,9 @@ void run_backfill_configure(const GlobalOptions &options, const ConfigureOptions
 	Connection conn = open_session(options);
 	require_extension(conn, options);
 	require_throttle_support(conn, configure.backfill);
+	if (!configure.max_replication_lag.empty() &&
+	    compare_versions(installed_extension_version(conn).value_or(""), "0.3.0") < 0)
+		throw Failure("--max-replication-lag needs the pgshift extension at 0.3.0 or later; run ALTER EXTENSION pgshift UPDATE");
 	std::vector<std::string> arguments;
 	std::vector<Param> params{options.schema};
 	auto named = [&](const std::string &name, const std::string &type, const std::string &value) {
@@ -43,8 +48,11 @@ void run_backfill_configure(const GlobalOptions &options, const ConfigureOptions
 		named("throttle", "text", configure.backfill.throttle);
 	if (configure.backfill.max_rows_per_second >= 0)
 		named("max_rows_per_second", "integer", std::to_string(configure.backfill.max_rows_per_second));
-	if (configure.backfill.duty_cycle > 0)
-		named("duty_cycle", "real", std::to_string(configure.backfill.duty_cycle));
+	if (configure.backfill.duty_cycle > 0) {
+		char exact[32];   // (std::to_string keeps 6 decimals: 1e-7 would be sent as 0)
+		std::snprintf(exact, sizeof(exact), "%.9g", configure.backfill.duty_cycle);
+		named("duty_cycle", "real", exact);
+	}
 	if (arguments.empty())
 		throw Failure("nothing to change: give at least one of --throttle, --max-rows-per-second, --duty-cycle, "
 		              "--backfill-batch-size, --backfill-batch-delay, --max-replication-lag");

@@ -72,10 +72,20 @@ void same_job(const char *schema, const char *migration, int32 step)
 	pacing.rate.add(0, seconds_now());
 }
 
-pgshift::ThrottleDecision decide(const pgshift::ThrottleSettings &settings, const BackfillBatch &batch)
+// The core decides; no exception (only std::bad_alloc is possible there) may cross into
+// PostgreSQL's frames: then the batch pauses as if the machine were busy, and reports nothing.
+void decide(const pgshift::ThrottleSettings &settings, const BackfillBatch &batch) noexcept
 {
-	return pgshift::decide_throttle(settings, pgshift::AppLoad{pacing.sessions.value(), pacing.cpus_used.value()},
-	                                machine_cpus(), batch.ms, batch.rows);
+	try {
+		pacing.decision = pgshift::decide_throttle(settings, pgshift::AppLoad{pacing.sessions.value(), pacing.cpus_used.value()},
+		                                           machine_cpus(), batch.ms, batch.rows);
+	} catch (...) {
+		pacing.decision.pause_ms = 100;
+		pacing.decision.batch_target_ms = pgshift::ThrottleTuning::busy_batch_ms;
+		pacing.decision.max_batch_rows.reset();
+		pacing.decision.state.clear();
+		pacing.decision.reason.clear();
+	}
 }
 
 // Reads the job's settings in a transaction of its own; false: the job no longer runs.
@@ -118,10 +128,12 @@ BatchPacing pacing_for(const char *schema, const char *migration, int32 step)
 	next.target_ms = pacing.decision.batch_target_ms;
 	if (pacing.decision.max_batch_rows)
 		next.max_rows = *pacing.decision.max_batch_rows;
-	strlcpy(reported_state, pacing.decision.state.c_str(), sizeof(reported_state));
-	strlcpy(reported_reason, pacing.decision.reason.c_str(), sizeof(reported_reason));
-	next.state = reported_state;
-	next.reason = reported_reason;
+	if (!pacing.decision.state.empty()) {
+		strlcpy(reported_state, pacing.decision.state.c_str(), sizeof(reported_state));
+		strlcpy(reported_reason, pacing.decision.reason.c_str(), sizeof(reported_reason));
+		next.state = reported_state;
+		next.reason = reported_reason;
+	}
 	next.rows_per_second = pacing.rate.rows_per_second();
 	return next;
 }
@@ -131,7 +143,7 @@ void pace_after_batch(const char *schema, const char *migration, int32 step, con
 	same_job(schema, migration, step);
 	sample_load();
 	pgshift::ThrottleSettings settings = batch.settings;
-	pacing.decision = decide(settings, batch);
+	decide(settings, batch);
 	pacing.decided = true;
 	TimestampTz began = GetCurrentTimestamp(), settings_read = began;
 	for (;;) {
@@ -155,7 +167,7 @@ void pace_after_batch(const char *schema, const char *migration, int32 step, con
 				break;   // paused, rolled back: the next batch finds it so
 		}
 		// The load and the settings as they are now: an application that went quiet ends the pause.
-		pacing.decision = decide(settings, batch);
+		decide(settings, batch);
 	}
 	// The rate counts the batch's rows over the batch and its pause.
 	pacing.rate.add(batch.rows, seconds_now());

@@ -88,7 +88,7 @@ assert_eq "passed to the server (delay rounded up to whole ms)" "500 2 7" \
   "$(sql "SELECT batch_size || ' ' || batch_delay_ms || ' ' || batches FROM pgshift.jobs WHERE migration = '02_to_bigint' AND kind = 'backfill'")"
 assert_eq "start returned once the backfill was done" "done 3000" "$(backfill_value "state || ' ' || rows_done")"
 assert_contains "a last line on stderr says so" "$ERR" \
-  'migration "02_to_bigint": 2 jobs done in '
+  'migration "02_to_bigint": 3 jobs done in '
 assert_contains "with the rows, and the new version opened" "$ERR" '(backfill of "big": 3,000 rows; new version opened)'
 assert_exit "rollback" 0 "$PGSHIFT" rollback
 
@@ -183,14 +183,14 @@ else
   # On a terminal (script(1) gives it one) complete shows a progress bar while it waits.
   if command -v script >/dev/null; then
     run script -q -e -c "\"$PGSHIFT\" complete" /dev/null
-    assert_contains "a progress bar redrawn in place" "$OUT" $'\r''[1/2] backfill of "big" ['
+    assert_contains "a progress bar redrawn in place" "$OUT" $'\r''[1/3] backfill of "big" ['
   else
     echo "SKIP: progress bar on a terminal (no script(1))"
     run "$PGSHIFT" complete
     OUT+=$ERR
   fi
   assert_status "complete resumes the worker, waits, completes" 0
-  assert_contains "then the last line" "$OUT" 'migration "02_to_bigint": 2 jobs done in '
+  assert_contains "then the last line" "$OUT" 'migration "02_to_bigint": 3 jobs done in '
   assert_contains "and complete's own" "$OUT" 'Migration successful! ("02_to_bigint" completed)'
   assert_converted "after the restart"
 fi
@@ -245,8 +245,8 @@ assert_eq "every write of the writer succeeded" "" "$(cat "$writer_failures")"
 writes=$(wc -l <"$writer_log")
 if (( writes >= 100 )); then pass; else fail "the writer wrote only $writes times during the backfill"; fi
 assert_contains "a progress line in the log (stderr is no terminal)" "$(cat "$work/writer_cli.err")" \
-  'migration "02_to_bigint": job 1 of 2, backfill of "big": '
-assert_contains "and the last line" "$(cat "$work/writer_cli.err")" 'migration "02_to_bigint": 2 jobs done in '
+  'migration "02_to_bigint": job 1 of 3, backfill of "big": '
+assert_contains "and the last line" "$(cat "$work/writer_cli.err")" 'migration "02_to_bigint": 3 jobs done in '
 inserted=$(grep -c -v -E '^[0-9]+,[12][0-9]{9}$' "$writer_log")
 assert_eq "both columns agree on every row (the writes went both ways)" "0" \
   "$(sql "SELECT count(*) FROM big WHERE _pgshift_new_v IS DISTINCT FROM v::bigint")"

@@ -171,7 +171,7 @@ assert_lost_connection() {
 }
 
 new_version_line='New version of the schema available under the postgres "public_02_to_bigint" schema'
-jobs_done_line='migration "02_to_bigint": 2 jobs done in '
+jobs_done_line='migration "02_to_bigint": 3 jobs done in '
 
 # --- SIGKILL inside start's DDL ------------------------------------------------------------------------
 
@@ -384,7 +384,7 @@ else
   assert_contains "saying why its jobs wait and what starts them" "$ERR" \
     "Warning: no background worker slot is free on the server: the jobs of migration \"02_to_bigint\" wait for one (raise max_worker_processes)"
   assert_contains "with the call" "$ERR" "SELECT pgshift.backfill_resume('public') starts them later"
-  assert_eq "the jobs wait" "pending pending" "$(sql "SELECT string_agg(state, ' ' ORDER BY step) FROM pgshift.jobs")"
+  assert_eq "the jobs wait" "pending pending pending" "$(sql "SELECT string_agg(state, ' ' ORDER BY step) FROM pgshift.jobs")"
   assert_active "with no slot"
   assert_exit "complete gives up after its retries" 1 "$PGSHIFT" complete
   assert_contains "naming the likely cause" "$ERR" "no free background worker slot: raise max_worker_processes"
