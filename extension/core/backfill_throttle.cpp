@@ -63,8 +63,7 @@ ThrottleDecision decide_throttle(const ThrottleSettings &settings, const AppLoad
 	}
 	if (settings.max_rows_per_second && *settings.max_rows_per_second > 0) {
 		const double rate = *settings.max_rows_per_second;
-		// A tenth of a second's rows per batch at most, so that the rate holds over short spans too.
-		decision.max_batch_rows = static_cast<std::int32_t>(std::max(1.0, std::ceil(rate / 10.0)));
+		decision.max_batch_rows = rate_batch_cap(rate);
 		const double rate_pause = static_cast<double>(last_batch_rows) * 1000.0 / rate - last_batch_ms;
 		if (rate_pause > pause) {
 			pause = rate_pause;
@@ -79,6 +78,11 @@ ThrottleDecision decide_throttle(const ThrottleSettings &settings, const AppLoad
 	}
 	decision.pause_ms = std::max(pause, 0.0);
 	return decision;
+}
+
+std::int32_t rate_batch_cap(double max_rows_per_second)
+{
+	return static_cast<std::int32_t>(std::max(1.0, std::ceil(max_rows_per_second / 10.0)));
 }
 
 void RecentAverage::add(double sample, double at_seconds)

@@ -49,6 +49,10 @@ struct AppLoad {
 ThrottleDecision decide_throttle(const ThrottleSettings &settings, const AppLoad &load, int cpus, double last_batch_ms,
                                  std::int64_t last_batch_rows);
 
+// The most rows a batch may take under a rate bound: a tenth of a second's, at least 1, so that
+// the rate holds over short spans too.
+std::int32_t rate_batch_cap(double max_rows_per_second);
+
 // An average over about the last `seconds`, of samples taken at uneven intervals (exponential decay).
 class RecentAverage {
 public:

@@ -1,5 +1,4 @@
 // PostgreSQL regime: plain data only in these frames (see docs/design.md).
-#include <cmath>
 #include <cstdint>
 #include <optional>
 
@@ -122,10 +121,9 @@ BackfillBatch run_backfill_batch(const char *schema, const char *migration, int3
 		cursor = SPI_datumTransfer(cursor, false, -1);
 	int32 batch_size = chosen_batch_size(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, pacing);
 	batch.settings = settings_of(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 8, 4);
-	// A rate bound holds from the first batch on (the pacing's cap comes with its first decision):
-	// at most a tenth of a second's rows.
+	// A rate bound holds from the first batch on (the pacing's cap comes with its first decision).
 	if (batch.settings.max_rows_per_second)
-		batch_size = Min(batch_size, (int32) Max(1.0, ceil(*batch.settings.max_rows_per_second / 10.0)));
+		batch_size = Min(batch_size, pgshift::rate_batch_cap(*batch.settings.max_rows_per_second));
 	batch.delay_ms = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 4, &isnull));
 	bool runnable = strcmp(state, "pending") == 0 || strcmp(state, "running") == 0 ||
 	                (even_paused && strcmp(state, "paused") == 0);

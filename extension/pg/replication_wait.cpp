@@ -56,15 +56,6 @@ void forget_replayed(XLogRecPtr replayed_by_all)
 	}
 }
 
-// Whether pgshift's SQL has the columns (0.3.0 on; the library also serves older SQL).
-bool jobs_have_throttle(void)
-{
-	SPI_execute("SELECT FROM pg_catalog.pg_attribute WHERE attrelid = 'pgshift.jobs'::pg_catalog.regclass "
-	            "AND attname = 'throttle' AND NOT attisdropped",
-	            true, 1);
-	return SPI_processed == 1;
-}
-
 void set_throttle(const char *schema, const char *migration, int32 step, const char *reason)
 {
 	Oid types[4] = {NAMEOID, TEXTOID, INT4OID, TEXTOID};
@@ -120,7 +111,7 @@ bool must_wait_for_standbys(const char *schema, const char *migration, int32 ste
 	SPI_execute("SELECT pg_catalog.set_config('synchronous_commit', 'local', true), "
 	            "pg_catalog.set_config('lock_timeout', '1s', true)",
 	            false, 1);
-	if (jobs_have_throttle()) {
+	if (jobs_have_column("throttle")) {   // (0.3.0 on)
 		Oid types[3] = {NAMEOID, TEXTOID, INT4OID};
 		Datum key[3] = {CStringGetDatum(schema), CStringGetTextDatum(migration), Int32GetDatum(step)};
 		// (A job paused or rolled back meanwhile waits for nothing: its batch finds it so, and stops.)

@@ -44,10 +44,15 @@ bool state_records_roles(void)
 	return OidIsValid(migrations) && get_attnum(migrations, "role") != InvalidAttrNumber;
 }
 
-bool state_has_load_throttle(void)
+bool jobs_have_column(const char *column)
 {
 	Oid jobs = get_relname_relid("jobs", get_namespace_oid("pgshift", false));
-	return OidIsValid(jobs) && get_attnum(jobs, "throttle_state") != InvalidAttrNumber;
+	return OidIsValid(jobs) && get_attnum(jobs, column) != InvalidAttrNumber;
+}
+
+bool state_has_load_throttle(void)
+{
+	return jobs_have_column("throttle_state");
 }
 
 StateAccess begin_state_access(void)

@@ -22,6 +22,8 @@ Oid extension_owner(void);
 // 0.1.0's SQL until ALTER EXTENSION pgshift UPDATE).
 bool state_records_roles(void);
 
+// Whether pgshift.jobs has the column (the library also serves older versions' SQL).
+bool jobs_have_column(const char *column);
 // Whether pgshift.jobs has the load-aware throttle's columns (0.4.0 on).
 bool state_has_load_throttle(void);
 
