@@ -192,7 +192,7 @@ std::string block_range_batch_sql(const std::string &table, const std::string &t
 	std::string blocks = "greatest(1, $2 / greatest(1, (SELECT c.reltuples / "
 	                     "greatest(c.relpages, 1) FROM pg_catalog.pg_class c WHERE c.oid = " + relation + ")))::bigint";
 	std::string stop = "least(" + first + " + " + blocks + ", " + end + ")";
-	return "WITH updated AS (UPDATE " + table + " SET " + quote_ident(touch) + " = " + quote_ident(touch) +
+	return "WITH updated AS (UPDATE " + table + " _pgshift_t SET " + quote_ident(touch) + " = _pgshift_t." + quote_ident(touch) +
 	       " WHERE ctid >= pg_catalog.format('(%s,0)', " + first + ")::pg_catalog.tid AND ctid < pg_catalog.format('(%s,0)', " +
 	       stop + ")::pg_catalog.tid RETURNING 1)\n" + "SELECT pg_catalog.count(*)::bigint, CASE WHEN " + first + " >= " + end +
 	       " THEN NULL ELSE ARRAY[" + stop + "::text, " + end + "::text, pg_catalog.pg_relation_filenode(" + relation +

@@ -3,6 +3,7 @@
 #include <optional>
 
 #include "core/batch_sizing.hpp"
+#include "pg/backfill_assignments.hpp"
 #include "pg/backfill_batch.hpp"
 #include "pg/backfill_pacing.hpp"
 #include "pg/state_access.hpp"
@@ -105,7 +106,8 @@ BackfillBatch run_backfill_batch(const char *schema, const char *migration, int3
 	StateAccess role = begin_state_access();
 	bool reports = pacing != nullptr && pacing->state != nullptr && state_has_load_throttle();
 	SPI_execute_with_args(psprintf("SELECT state, cursor, batch_size, batch_delay_ms, last_batch_size, last_batch_ms, "
-	                               "statement, %s FROM pgshift.jobs "
+	                               "statement, %s, pg_catalog.to_regclass(pg_catalog.quote_ident(schema) || '.' || "
+	                               "pg_catalog.quote_ident(table_name))::pg_catalog.oid FROM pgshift.jobs "
 	                               "WHERE schema = $1 AND migration = $2 AND step = $3 FOR UPDATE",
 	                               throttle_columns()),
 	                      3, key_types, key, nullptr, false, 1);
@@ -133,13 +135,18 @@ BackfillBatch run_backfill_batch(const char *schema, const char *migration, int3
 	}
 
 	char *statement = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 7);
+	Datum table = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 11, &isnull);
+	// The batch computes the new columns in its SET list when it can, rather than firing the trigger.
+	const char *computing = isnull ? nullptr : computing_batch_statement(DatumGetObjectId(table), statement);
+	if (computing != nullptr)
+		statement = const_cast<char *>(computing);
 	TimestampTz started = GetCurrentTimestamp();
 	Oid batch_types[2] = {TEXTARRAYOID, INT4OID};
 	Datum batch_args[2] = {cursor, Int32GetDatum(batch_size)};
 	char batch_nulls[2] = {cursor_null ? 'n' : ' ', ' '};
 	// The batch's statement (and no statement it runs) is the backfill: see write_origin.hpp. The
 	// mark must not outlive it, even when it fails (the next statement would be taken for a batch).
-	expect_backfill_statement();
+	expect_backfill_statement(computing != nullptr);
 	// What the user's code it fires (up expressions) changes in the settings goes with it.
 	int guc_level = NewGUCNestLevel();
 	PG_TRY();

@@ -280,6 +280,7 @@ CompiledColumnExpression compile(Relation rel, const char *expression, JsonbCont
 	CompiledColumnExpression compiled{};
 	compiled.target = target;
 	compiled.state = ExecInitExpr(planned, nullptr);
+	compiled.analyzed = coerced;
 	compiled.depends_on_settings = contains_stable_function(reinterpret_cast<Node *>(planned), nullptr);
 	return compiled;
 }

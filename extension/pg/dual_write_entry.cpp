@@ -104,6 +104,11 @@ void free_stale_entries(XactEvent event, void *)
 
 }  // namespace
 
+bool is_dual_write_trigger(const char *name)
+{
+	return strcmp(name, "~pgshift_dual_write") == 0 || strcmp(name, "_pgshift_dual_write") == 0;
+}
+
 void register_dual_write_cache(void)
 {
 	CacheRegisterRelcacheCallback(invalidate_relation, 0);

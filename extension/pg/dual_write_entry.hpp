@@ -24,6 +24,10 @@ extern "C" {
 
 enum class Direction { up, down };
 
+// Whether a trigger of that name is pgshift's dual-write trigger (core/dual_write_plan.hpp): this
+// version's name or 0.1.0's.
+bool is_dual_write_trigger(const char *name);
+
 struct Assignment {
 	Direction direction;
 	const char *target;

@@ -200,7 +200,7 @@ extern "C" Datum pgshift_check_dual_write(PG_FUNCTION_ARGS)
 	bool found = false;
 	for (int i = 0; triggers != nullptr && i < triggers->numtriggers; i++) {
 		Trigger *trigger = &triggers->triggers[i];
-		if (strcmp(trigger->tgname, "~pgshift_dual_write") != 0 && strcmp(trigger->tgname, "_pgshift_dual_write") != 0)
+		if (!is_dual_write_trigger(trigger->tgname))
 			continue;
 		DualWriteEntry *entry = new_dual_write_entry(trigger, rel, CurrentMemoryContext);
 		compile_direction(entry, rel, Direction::up);

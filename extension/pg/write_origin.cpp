@@ -6,6 +6,7 @@
 //
 // PostgreSQL regime: plain data only in these frames (see docs/design.md).
 #include "pg/write_origin.hpp"
+#include "pg/dual_write_entry.hpp"
 
 #include <initializer_list>
 
@@ -51,17 +52,12 @@ struct WritingStatement {
 
 WritingStatement *innermost = nullptr;
 bool backfill_expected = false;
+bool backfill_computes_expected = false;
 // Set while the transaction in which the library was loaded runs: a statement of it may have
 // started before the hook was installed.
 bool statements_before_load = false;
 ExecutorStart_hook_type previous_executor_start = nullptr;
 ProcessUtility_hook_type previous_process_utility = nullptr;
-
-// The dual-write trigger's names (core/dual_write_plan.hpp): this version's and 0.1.0's.
-bool is_dual_write_trigger(const char *name)
-{
-	return strcmp(name, "~pgshift_dual_write") == 0 || strcmp(name, "_pgshift_dual_write") == 0;
-}
 
 void leave_stack(void *arg)
 {
@@ -145,9 +141,10 @@ void note_trigger(TriggerDesc *kept, const Trigger &trigger)
 
 // The backfill changes no user-visible column, so the table's own triggers (an updated_at stamp,
 // an audit log) must not see it: each result relation of the batch keeps pgshift's trigger and the
-// internal ones (foreign keys, deferred uniqueness) only. The executor's trigger arrays are sized
-// for the full set and filled on first use, so a shorter list indexes them safely.
-void keep_only_pgshift_triggers(EState *estate)
+// internal ones (foreign keys, deferred uniqueness) only; pgshift's too goes when the batch
+// computes the new columns itself (pg/backfill_assignments.hpp). The executor's trigger arrays are
+// sized for the full set and filled on first use, so a shorter list indexes them safely.
+void keep_only_pgshift_triggers(EState *estate, bool keep_dual_write)
 {
 	ListCell *cell;
 	foreach (cell, estate->es_opened_result_relations) {
@@ -159,7 +156,7 @@ void keep_only_pgshift_triggers(EState *estate)
 		kept->triggers = static_cast<Trigger *>(palloc0(sizeof(Trigger) * all->numtriggers));
 		for (int i = 0; i < all->numtriggers; i++) {
 			const Trigger &trigger = all->triggers[i];
-			if (!trigger.tgisinternal && !is_dual_write_trigger(trigger.tgname))
+			if (!trigger.tgisinternal && !(keep_dual_write && is_dual_write_trigger(trigger.tgname)))
 				continue;
 			kept->triggers[kept->numtriggers++] = trigger;
 			note_trigger(kept, trigger);
@@ -175,7 +172,9 @@ void remember_writing_statement(QueryDesc *query, int eflags)
 	    (plan->commandType == CMD_SELECT && !plan->hasModifyingCTE))
 		return;
 	bool backfill = backfill_expected;
+	bool backfill_computes = backfill && backfill_computes_expected;
 	backfill_expected = false;
+	backfill_computes_expected = false;
 
 	MemoryContext memory = query->estate->es_query_cxt;
 	MemoryContext caller = MemoryContextSwitchTo(memory);
@@ -215,7 +214,7 @@ void remember_writing_statement(QueryDesc *query, int eflags)
 	statement->outer = innermost;
 	innermost = statement;
 	if (backfill)
-		keep_only_pgshift_triggers(query->estate);
+		keep_only_pgshift_triggers(query->estate, !backfill_computes);
 }
 
 void pgshift_executor_start(QueryDesc *query, int eflags)
@@ -271,6 +270,7 @@ void forget_statements_at_transaction_end(XactEvent event, void *)
 	    event == XACT_EVENT_PARALLEL_COMMIT || event == XACT_EVENT_PARALLEL_ABORT) {
 		innermost = nullptr;
 		backfill_expected = false;
+		backfill_computes_expected = false;
 		statements_before_load = false;
 	}
 }
@@ -394,12 +394,14 @@ WriteOrigin write_origin_of(Relation rel)
 	return origin;
 }
 
-void expect_backfill_statement(void)
+void expect_backfill_statement(bool computes_new_columns)
 {
 	backfill_expected = true;
+	backfill_computes_expected = computes_new_columns;
 }
 
 void forget_backfill_statement(void)
 {
 	backfill_expected = false;
+	backfill_computes_expected = false;
 }
