@@ -10,6 +10,7 @@
 # pgshift figures run from just before pgshift.start (its DDL included) to the worker's last batch
 # (pgshift.jobs.finished_at), with the longest single batch transaction (pgshift.jobs.max_batch_ms):
 #   pgshift adaptive   - no batch size given: the worker sizes batches for ~100 ms each
+#   pgshift adaptive, throttle off - the same with the load-aware throttle off
 #   pgshift 1000/batch - --backfill-batch-size 1000, pgroll's default size
 # and, on a table that has an application's own triggers (a BEFORE UPDATE row trigger stamping
 # updated_at, an AFTER UPDATE row trigger writing an audit row), what the backfill gains by not
@@ -112,8 +113,9 @@ SQL
   echo "$(rate "$1" "$seconds") $longest"
 }
 
-VARIANTS=(plain pgroll adaptive fixed1000 plain_app adaptive_app)
+VARIANTS=(plain pgroll adaptive adaptive_off fixed1000 plain_app adaptive_app)
 declare -A LABEL=([plain]="one plain UPDATE  " [pgroll]="pgroll batches    " [adaptive]="pgshift adaptive  "
+                  [adaptive_off]="pgshift adaptive, throttle off"
                   [fixed1000]="pgshift 1000/batch" [plain_app]="plain UPDATE, app triggers    "
                   [adaptive_app]="pgshift adaptive, app triggers")
 for n in "${ROWS[@]}"; do
@@ -124,6 +126,7 @@ for n in "${ROWS[@]}"; do
         plain) result=$(run_plain "$n") ;;
         pgroll) result=$(run_pgroll "$n") ;;
         adaptive) result=$(run_pgshift "$n" '{}') ;;
+        adaptive_off) result=$(run_pgshift "$n" '{"throttle": "off"}') ;;
         fixed1000) result=$(run_pgshift "$n" '{"backfill_batch_size": 1000}') ;;
         plain_app) result=$(run_plain "$n" app) ;;
         adaptive_app) result=$(run_pgshift "$n" '{}' app) ;;

@@ -8,11 +8,15 @@
 #                      THEN 'placeholder' ELSE name END, down: name) installs, after its backfill;
 #   (c) pgroll-style:  the two PL/pgSQL triggers of ../shared/bench/pgroll-style-anchors.sh
 #                      (its extra columns filled by one pass of its own trigger first).
+#   (d) any trigger:   table (a) with PostgreSQL's own C trigger suppress_redundant_updates_trigger()
+#                      BEFORE UPDATE: the floor of every BEFORE UPDATE row trigger, which makes
+#                      PostgreSQL lock each row before it updates it (UPDATE only; it does not
+#                      fire for INSERT, so its INSERT figure is not shown).
 # All three are written through the old version (search_path = the table's schema), so the
 # triggers run their `up` direction, as in pgroll's benchmark.
 #
 # Before timing, every table is rewritten compact (VACUUM FULL, ANALYZE, CHECKPOINT), so that the
-# three start from the same physical layout whatever their preparation did. Each statement is timed
+# variants start from the same physical layout whatever their preparation did. Each statement is timed
 # by psql's \timing (server time plus one round trip) in a session that has already written a row
 # to that table (rolled back), so the per-backend trigger compilation is not timed. Each figure is the median of
 # REPEAT runs (default 5), the variants taking turns so that machine noise hits them alike.
@@ -51,9 +55,11 @@ prepare() {
     -c "CREATE TABLE $s.users(id serial PRIMARY KEY, name varchar(255))" \
     -c "INSERT INTO $s.users(name) SELECT NULL FROM generate_series(1, $n)"
   case $1 in
-    none)
+    none|floor)
       q -c "ALTER TABLE $s.users ADD COLUMN _pgshift_new_name varchar(255)" \
-        -c "UPDATE $s.users SET _pgshift_new_name = 'placeholder'" ;;
+        -c "UPDATE $s.users SET _pgshift_new_name = 'placeholder'"
+      [ "$1" = none ] || q -c "CREATE TRIGGER any_trigger BEFORE UPDATE ON $s.users FOR EACH ROW
+        EXECUTE FUNCTION pg_catalog.suppress_redundant_updates_trigger()" ;;
     pgshift)
       q -c "SELECT pgshift.start('$s', \$\$$MIGRATION\$\$)" >/dev/null
       q -c "CALL pgshift.wait_for_jobs('$s')"
@@ -75,15 +81,15 @@ timed() {
 }
 
 insert_sql() {	# the INSERT of N rows; without a trigger, the extra column is written by the statement
-  if [ "$1" = none ]; then
+  if [ "$1" = none ] || [ "$1" = floor ]; then
     echo "INSERT INTO users(name, _pgshift_new_name) SELECT 'person', 'person' FROM generate_series(1, $2)"
   else
     echo "INSERT INTO users(name) SELECT 'person' FROM generate_series(1, $2)"
   fi
 }
 
-VARIANTS=(none pgshift pgroll)
-declare -A LABEL=([none]="no trigger     " [pgshift]="pgshift trigger" [pgroll]="pgroll-style   ")
+VARIANTS=(none floor pgshift pgroll)
+declare -A LABEL=([none]="no trigger     " [floor]="any trigger    " [pgshift]="pgshift trigger" [pgroll]="pgroll-style   ")
 for n in "${ROWS[@]}"; do
   declare -A UPD=() INS=()
   for ((r = 0; r < REPEAT; r++)); do
@@ -100,6 +106,10 @@ for n in "${ROWS[@]}"; do
   for v in "${VARIANTS[@]}"; do
     u=$(median ${UPD[$v]}); i=$(median ${INS[$v]})
     u0=$(median ${UPD[none]}); i0=$(median ${INS[none]})
+    if [ "$v" = floor ]; then
+      printf 'write %7d rows  %s  UPDATE %8d rows/s (%sx)\n' "$n" "${LABEL[$v]}" "$u" "$(ratio "$u" "$u0")"
+      continue
+    fi
     printf 'write %7d rows  %s  UPDATE %8d rows/s (%sx)   INSERT %8d rows/s (%sx)\n' \
       "$n" "${LABEL[$v]}" "$u" "$(ratio "$u" "$u0")" "$i" "$(ratio "$i" "$i0")"
   done

@@ -143,6 +143,9 @@ DualWriteEntry *new_dual_write_entry(Trigger *trigger, Relation rel, MemoryConte
 	// slot outlives transactions.
 	entry->slot = MakeSingleTupleTableSlot(CreateTupleDescCopy(RelationGetDescr(rel)), &TTSOpsHeapTuple);
 	entry->econtext = CreateStandaloneExprContext();
+	entry->value_capacity = RelationGetNumberOfAttributes(rel);
+	entry->values = static_cast<Datum *>(palloc(sizeof(Datum) * Max(entry->value_capacity, 1)));
+	entry->nulls = static_cast<bool *>(palloc(sizeof(bool) * Max(entry->value_capacity, 1)));
 	MemoryContextSwitchTo(caller);
 	MemoryContextSetParent(memory, parent);
 	return entry;

@@ -58,6 +58,9 @@ struct DualWriteEntry {
 	                            // stop old-version writes (as in pgroll, where it fails at run time)
 	TupleTableSlot *slot;
 	ExprContext *econtext;
+	int value_capacity;         // the table's columns when the entry was made: the arrays' length
+	Datum *values;              // a row's values, with an assignment's in place, to form the new tuple
+	bool *nulls;
 	DualWriteEntry *next;
 };
 

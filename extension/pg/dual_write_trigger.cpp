@@ -88,23 +88,50 @@ Direction write_direction(DualWriteEntry *entry, const TriggerData *data)
 	return direction_of_table_write(entry, data);
 }
 
-HeapTuple apply_assignments(DualWriteEntry *entry, Relation rel, HeapTuple tuple, Direction direction)
+// The row with the direction's assignments applied. The first one reads the row from the slot
+// PostgreSQL hands the trigger (`row`, holding `tuple`): its values are deformed once, there, and
+// the new tuple is formed from them with the computed value in place. Each later one reads the
+// row as the assignments before it left it, from the entry's own slot.
+HeapTuple apply_assignments(DualWriteEntry *entry, Relation rel, TupleTableSlot *row, HeapTuple tuple,
+                            Direction direction)
 {
 	TupleDesc descriptor = RelationGetDescr(rel);
+	bool first = true;
 	for (int i = 0; i < entry->assignment_count; i++) {
 		const Assignment &assignment = entry->assignments[i];
 		if (assignment.direction != direction)
 			continue;
 		const CompiledColumnExpression &compiled = assignment.compiled;
-		ExecStoreHeapTuple(tuple, entry->slot, false);
+		// (The entry's arrays fit the row: a table whose columns changed has a fresh entry.)
+		first = first && row != nullptr && descriptor->natts <= entry->value_capacity;
+		TupleTableSlot *input = row;
+		if (!first) {
+			ExecStoreHeapTuple(tuple, entry->slot, false);
+			input = entry->slot;
+		}
 		bool isnull = false;
-		Datum value = evaluate_column_expression(compiled, entry->slot, entry->econtext, &isnull);
+		Datum value = evaluate_column_expression(compiled, input, entry->econtext, &isnull);
 		int column = compiled.target;
-		// heap_modify_tuple copies the value into the new tuple (in the trigger's memory context),
-		// so the expression's per-row memory can be reset right after.
-		tuple = heap_modify_tuple_by_cols(tuple, descriptor, 1, &column, &value, &isnull);
-		ExecClearTuple(entry->slot);
+		// Both copy the value into the new tuple (in the trigger's memory context), so the
+		// expression's per-row memory can be reset right after.
+		if (first) {
+			slot_getallattrs(row);
+			memcpy(entry->values, row->tts_values, sizeof(Datum) * descriptor->natts);
+			memcpy(entry->nulls, row->tts_isnull, sizeof(bool) * descriptor->natts);
+			entry->values[column - 1] = value;
+			entry->nulls[column - 1] = isnull;
+			HeapTuple formed = heap_form_tuple(descriptor, entry->values, entry->nulls);
+			// What identifies the row carries over, as heap_modify_tuple carries it.
+			formed->t_data->t_ctid = tuple->t_data->t_ctid;
+			formed->t_self = tuple->t_self;
+			formed->t_tableOid = tuple->t_tableOid;
+			tuple = formed;
+		} else {
+			tuple = heap_modify_tuple_by_cols(tuple, descriptor, 1, &column, &value, &isnull);
+			ExecClearTuple(entry->slot);
+		}
 		ResetExprContext(entry->econtext);
+		first = false;
 	}
 	return tuple;
 }
@@ -187,7 +214,8 @@ extern "C" Datum pgshift_dual_write(PG_FUNCTION_ARGS)
 	DualWriteEntry *entry = dual_write_entry(data->tg_trigger, data->tg_relation);
 	Direction direction = write_direction(entry, data);
 	compile_direction(entry, data->tg_relation, direction);
-	return PointerGetDatum(apply_assignments(entry, data->tg_relation, tuple, direction));
+	TupleTableSlot *row = TRIGGER_FIRED_BY_UPDATE(data->tg_event) ? data->tg_newslot : data->tg_trigslot;
+	return PointerGetDatum(apply_assignments(entry, data->tg_relation, row, tuple, direction));
 }
 
 // pgshift._check_dual_write(table regclass): compiles the table's dual-write trigger once, so that an
