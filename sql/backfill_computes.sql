@@ -63,5 +63,39 @@ SELECT pgshift.backfill_resume('bc');
 CALL pgshift.wait_for_jobs('bc');
 SELECT count(*) FILTER (WHERE a = id * 10 AND b = id * 10 + 1) AS right, count(*) AS rows FROM bc_03.items;
 SELECT pgshift.rollback('bc') ->> 'status';
+
+-- A SET list assigns as the trigger does: a value too long for varchar(3) is an error, not cut.
+SELECT pgshift.start('bc', $${"name": "04", "operations": [
+  {"alter_column": {"table": "items", "column": "v", "type": "varchar(3)", "up": "v", "down": "v"}}]}$$,
+  '{"paused": true}') ->> 'status';
+SELECT * FROM pg_temp.batch('04');
+SELECT pgshift.rollback('bc') ->> 'status';
+
+-- Functions as they resolved when the expression was compiled: a SQL function of the managed
+-- schema, inlined there, calls another one by its bare name; a default argument is filled in, so
+-- an overload created after the first batch, matching the bare call better, is not the one the
+-- second batch calls (a session compiling the expression afresh finds the call ambiguous).
+CREATE FUNCTION bc.tag(t text) RETURNS text LANGUAGE plpgsql IMMUTABLE AS $$ BEGIN RETURN '<' || t || '>'; END $$;
+SET check_function_bodies = off;   -- (its body names tag() as a caller in schema bc would)
+CREATE FUNCTION bc.wrap(t text, n int DEFAULT 1) RETURNS text LANGUAGE sql IMMUTABLE AS $$ SELECT repeat(tag(t), n) $$;
+RESET check_function_bodies;
+SELECT pgshift.start('bc', $${"name": "05", "operations": [
+  {"alter_column": {"table": "items", "column": "v", "nullable": false, "up": "coalesce(wrap(v), '-')", "down": "v"}}]}$$,
+  '{"paused": true, "backfill_batch_size": 250}') ->> 'status';
+SELECT * FROM pg_temp.batch('05');
+CREATE FUNCTION bc.wrap(t text) RETURNS text LANGUAGE sql IMMUTABLE AS $$ SELECT 'overload' $$;
+SELECT * FROM pg_temp.batch('05');
+SELECT count(*) FILTER (WHERE _pgshift_new_v = coalesce('<' || v || '>', '-')) AS right, count(*) AS rows FROM bc.items;
+SELECT pgshift.rollback('bc') ->> 'status';
+
+-- A table without a key is backfilled by block ranges, computing its SET list the same way.
+CREATE TABLE bc.log (line text);
+INSERT INTO bc.log SELECT 'line ' || g FROM generate_series(1, 300) g;
+SELECT pgshift.start('bc', $${"name": "06", "operations": [
+  {"alter_column": {"table": "log", "column": "line", "nullable": false, "up": "upper(line)", "down": "line"}}]}$$,
+  '{"paused": true}') ->> 'status';
+SELECT * FROM pg_temp.batch('06');
+SELECT count(*) FILTER (WHERE _pgshift_new_line = upper(line)) AS right, count(*) AS rows FROM bc.log;
+SELECT pgshift.rollback('bc') ->> 'status';
 DROP FUNCTION public.shout(text);
 DROP SCHEMA bc CASCADE;

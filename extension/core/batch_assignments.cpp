@@ -8,7 +8,7 @@ bool batch_can_compute(const std::vector<BatchAssignment> &assignments)
 		return false;
 	std::set<int> written;
 	for (const BatchAssignment &assignment : assignments) {
-		if (assignment.has_subquery || written.count(assignment.target) != 0)
+		if (assignment.trigger_only || written.count(assignment.target) != 0)
 			return false;
 		for (int column : assignment.reads)
 			if (written.count(column) != 0)
@@ -39,9 +39,8 @@ std::size_t quoted_identifier_length(const std::string &text, std::size_t from)
 
 }  // namespace
 
-std::optional<std::string> batch_with_assignments(const std::string &statement, const std::string &set_list)
+std::optional<TextSpan> no_op_assignment(const std::string &statement)
 {
-	// The batch updates the table under the alias _pgshift_t; its SET list is `"c" = _pgshift_t."c"`.
 	const std::string marker = " _pgshift_t SET ";
 	std::size_t at = statement.find(marker);
 	if (at == std::string::npos || statement.find(marker, at + 1) != std::string::npos)
@@ -51,10 +50,18 @@ std::optional<std::string> batch_with_assignments(const std::string &statement, 
 	if (length == 0)
 		return std::nullopt;
 	const std::string name = statement.substr(column, length);
-	const std::string touch = name + " = _pgshift_t." + name + " WHERE ";
-	if (statement.compare(column, touch.size(), touch) != 0)
+	const std::string touch = name + " = _pgshift_t." + name;
+	if (statement.compare(column, touch.size() + 7, touch + " WHERE ") != 0)
 		return std::nullopt;
-	return statement.substr(0, column) + set_list + " WHERE " + statement.substr(column + touch.size());
+	return TextSpan{column, touch.size()};
+}
+
+std::optional<std::string> batch_with_assignments(const std::string &statement, const std::string &set_list)
+{
+	std::optional<TextSpan> span = no_op_assignment(statement);
+	if (!span)
+		return std::nullopt;
+	return statement.substr(0, span->offset) + set_list + statement.substr(span->offset + span->length);
 }
 
 }  // namespace pgshift

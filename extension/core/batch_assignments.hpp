@@ -14,18 +14,26 @@ namespace pgshift {
 struct BatchAssignment {
 	int target;             // the column it writes (attribute number)
 	std::set<int> reads;    // the columns its expression reads
-	bool has_subquery;      // such an expression runs as a query of its own, for each row
+	bool trigger_only;      // a SET list cannot say it: a subquery (the trigger runs it as a prepared
+	                        // query), or an implicit length coercion (written out, it would truncate)
 };
 
 // Whether a SET list computes what the trigger computes: the trigger runs the assignments in turn,
 // each seeing what the earlier ones wrote, while a SET list's expressions all see the row as it
 // was. So: no assignment reads a column an earlier one writes, no column is written twice (a SET
-// list cannot), and none has a subquery (kept on the trigger, whose prepared query it is).
+// list cannot), and none is trigger_only.
 bool batch_can_compute(const std::vector<BatchAssignment> &assignments);
 
-// The batch statement with its no-op assignment (`SET "c" = _pgshift_t."c"`, as pgshift has built
-// batches since 0.1.0) replaced by `set_list`; nothing when the statement has no such assignment
-// (a batch built otherwise keeps firing the trigger).
+// Where the batch statement's no-op assignment is (`"c" = _pgshift_t."c"`, after the one
+// ` _pgshift_t SET ` of the batches pgshift has built since 0.1.0, before ` WHERE `): its offset and
+// length, to be replaced by a SET list; nothing when the statement has no such assignment (a batch
+// built otherwise keeps firing the trigger).
+struct TextSpan {
+	std::size_t offset, length;
+};
+std::optional<TextSpan> no_op_assignment(const std::string &statement);
+
+// The statement with that assignment replaced by `set_list`, or nothing (as above).
 std::optional<std::string> batch_with_assignments(const std::string &statement, const std::string &set_list);
 
 }  // namespace pgshift

@@ -1,23 +1,24 @@
-// PostgreSQL regime: plain data only in these frames (see docs/design.md). The C++ containers are
-// built and dropped between PostgreSQL calls that cannot raise an error (see batch_sets).
+// PostgreSQL regime: plain data only in these frames (see docs/design.md). The C++ containers of
+// batch_sets and no_op_span live in noexcept frames that call no PostgreSQL function.
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "core/batch_assignments.hpp"
-#include "core/sql_text.hpp"
 #include "pg/backfill_assignments.hpp"
 #include "pg/dual_write_entry.hpp"
-#include "pg/write_origin.hpp"
+#include "pg/trusted_functions.hpp"
 
 extern "C" {
 #include "access/relation.h"
 #include "access/sysattr.h"
+#include "executor/spi.h"
 #include "nodes/bitmapset.h"
-#include "nodes/nodeFuncs.h"
 #include "optimizer/optimizer.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
+#include "utils/plancache.h"
 #include "utils/rel.h"
 #include "utils/ruleutils.h"
 }
@@ -54,8 +55,7 @@ int *columns_read(Node *expression, int column_count)
 	return columns;
 }
 
-// Whether a SET list can compute the up assignments of `entry`; plain data in, a bool out, and
-// no PostgreSQL call that could raise an error while the C++ vectors live.
+// Whether a SET list can compute the up assignments of `entry` (`reads`: what each one reads).
 bool batch_sets(const DualWriteEntry *entry, int *const *reads) noexcept
 {
 	try {
@@ -64,7 +64,7 @@ bool batch_sets(const DualWriteEntry *entry, int *const *reads) noexcept
 			const Assignment &assignment = entry->assignments[i];
 			if (assignment.direction != Direction::up)
 				continue;
-			pgshift::BatchAssignment batch{assignment.compiled.target, {}, assignment.compiled.analyzed == nullptr};
+			pgshift::BatchAssignment batch{assignment.compiled.target, {}, assignment.compiled.set_value == nullptr};
 			for (const int *column = reads[i]; column != nullptr && *column != 0; column++)
 				batch.reads.insert(*column);
 			assignments.push_back(std::move(batch));
@@ -75,46 +75,26 @@ bool batch_sets(const DualWriteEntry *entry, int *const *reads) noexcept
 	}
 }
 
-// `statement` with the SET list in place of its no-op assignment, or NULL.
-const char *with_set_list(const char *statement, const char *set_list) noexcept
+// Where the statement's no-op assignment is (core/batch_assignments.hpp).
+bool no_op_span(const char *statement, std::size_t *offset, std::size_t *length) noexcept
 {
 	try {
-		std::optional<std::string> replaced = pgshift::batch_with_assignments(statement, set_list);
-		if (!replaced)
-			return nullptr;
-		// (palloc raises no C++ exception; on out of memory it raises ERROR, past no destructor
-		// that matters: the strings' memory is lost to the error, which aborts the batch.)
-		return pstrdup(replaced->c_str());
+		std::optional<pgshift::TextSpan> span = pgshift::no_op_assignment(statement);
+		if (!span)
+			return false;
+		*offset = span->offset;
+		*length = span->length;
+		return true;
 	} catch (...) {
-		return nullptr;
+		return false;
 	}
 }
 
-}  // namespace
-
-const char *computing_batch_statement(Oid relation, const char *statement)
+// The SET list: each expression as SQL over the batch's alias for the table, every name outside
+// pg_catalog qualified (the batch runs with search_path = pg_catalog, pg_temp), implicit casts
+// spelled out, so that it parses back to what the trigger evaluates.
+const char *set_list_of(const DualWriteEntry *entry, Oid relation)
 {
-	Relation rel = relation_open(relation, AccessShareLock);
-	Trigger *trigger = dual_write_trigger_of(rel);
-	if (trigger == nullptr) {
-		relation_close(rel, AccessShareLock);
-		return nullptr;
-	}
-	DualWriteEntry *entry = dual_write_entry(trigger, rel);
-	compile_direction(entry, rel, Direction::up);
-
-	int **reads = static_cast<int **>(palloc0(sizeof(int *) * (entry->assignment_count + 1)));
-	for (int i = 0; i < entry->assignment_count; i++)
-		if (entry->assignments[i].direction == Direction::up && entry->assignments[i].compiled.analyzed != nullptr)
-			reads[i] = columns_read(entry->assignments[i].compiled.analyzed, RelationGetNumberOfAttributes(rel));
-	if (!batch_sets(entry, reads)) {
-		relation_close(rel, AccessShareLock);
-		return nullptr;
-	}
-
-	// Each expression as SQL over the batch's alias for the table, every name outside pg_catalog
-	// qualified (the batch runs with search_path = pg_catalog, pg_temp), implicit casts spelled
-	// out, so that it parses back to what the trigger would have evaluated.
 	int nest_level = NewGUCNestLevel();
 	(void) set_config_option("search_path", "pg_catalog", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
 	List *context = deparse_context_for("_pgshift_t", relation);
@@ -126,9 +106,59 @@ const char *computing_batch_statement(Oid relation, const char *statement)
 			continue;
 		const char *column = quote_identifier(get_attname(relation, assignment.compiled.target, false));
 		appendStringInfo(&set_list, "%s%s = %s", set_list.len > 0 ? ", " : "", column,
-		                 deparse_expression(assignment.compiled.analyzed, context, true, true));
+		                 deparse_expression(assignment.compiled.set_value, context, true, true));
 	}
 	AtEOXact_GUC(true, nest_level);
-	relation_close(rel, AccessShareLock);
-	return with_set_list(statement, set_list.data);
+	return set_list.data;
+}
+
+}  // namespace
+
+bool computing_batch(Oid relation, const char *statement, ComputingBatch *batch)
+{
+	std::size_t offset = 0, length = 0;
+	if (!no_op_span(statement, &offset, &length))
+		return false;
+	// The lock stays until the transaction ends: the table cannot change between here and the batch.
+	Relation rel = relation_open(relation, AccessShareLock);
+	Trigger *trigger = dual_write_trigger_of(rel);
+	if (trigger == nullptr) {
+		relation_close(rel, NoLock);
+		return false;
+	}
+	DualWriteEntry *entry = dual_write_entry(trigger, rel);
+	compile_direction(entry, rel, Direction::up);
+	int **reads = static_cast<int **>(palloc0(sizeof(int *) * (entry->assignment_count + 1)));
+	for (int i = 0; i < entry->assignment_count; i++)
+		if (entry->assignments[i].direction == Direction::up && entry->assignments[i].compiled.set_value != nullptr)
+			reads[i] = columns_read(entry->assignments[i].compiled.set_value, RelationGetNumberOfAttributes(rel));
+	bool computes = batch_sets(entry, reads);
+	if (computes) {
+		StringInfoData text;
+		initStringInfo(&text);
+		appendBinaryStringInfo(&text, statement, static_cast<int>(offset));
+		appendStringInfoString(&text, set_list_of(entry, relation));
+		appendStringInfoString(&text, statement + offset + length);
+		batch->statement = text.data;
+		batch->table_owner = rel->rd_rel->relowner;
+	}
+	relation_close(rel, NoLock);
+	return computes;
+}
+
+int run_computing_batch(const ComputingBatch &batch, int nargs, Oid *types, Datum *values, const char *nulls)
+{
+	SPIPlanPtr plan = SPI_prepare(batch.statement, nargs, types);
+	if (plan == nullptr)
+		elog(ERROR, "pgshift: could not prepare the backfill batch: %s", SPI_result_code_string(SPI_result));
+	ListCell *cell;
+	foreach (cell, SPI_plan_get_plan_sources(plan)) {
+		auto *source = static_cast<CachedPlanSource *>(lfirst(cell));
+		ListCell *query;
+		foreach (query, source->query_list)
+			require_trusted_functions(static_cast<Node *>(lfirst(query)), batch.table_owner);
+	}
+	int result = SPI_execute_plan(plan, values, nulls, false, 1);
+	SPI_freeplan(plan);
+	return result;
 }

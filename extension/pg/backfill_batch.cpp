@@ -17,6 +17,7 @@ extern "C" {
 #include "fmgr.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
+#include "utils/lsyscache.h"
 #include "utils/timestamp.h"
 
 PG_FUNCTION_INFO_V1(pgshift_backfill_batch);
@@ -137,27 +138,36 @@ BackfillBatch run_backfill_batch(const char *schema, const char *migration, int3
 	char *statement = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 7);
 	Datum table = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 11, &isnull);
 	// The batch computes the new columns in its SET list when it can, rather than firing the trigger.
-	const char *computing = isnull ? nullptr : computing_batch_statement(DatumGetObjectId(table), statement);
-	if (computing != nullptr)
-		statement = const_cast<char *>(computing);
+	ComputingBatch computing{nullptr, InvalidOid};
+	bool computes = !isnull && computing_batch(DatumGetObjectId(table), statement, &computing);
 	TimestampTz started = GetCurrentTimestamp();
 	Oid batch_types[2] = {TEXTARRAYOID, INT4OID};
 	Datum batch_args[2] = {cursor, Int32GetDatum(batch_size)};
 	char batch_nulls[2] = {cursor_null ? 'n' : ' ', ' '};
 	// The batch's statement (and no statement it runs) is the backfill: see write_origin.hpp. The
 	// mark must not outlive it, even when it fails (the next statement would be taken for a batch).
-	expect_backfill_statement(computing != nullptr);
+	expect_backfill_statement(computes ? computing.statement : statement, computes);
 	// What the user's code it fires (up expressions) changes in the settings goes with it.
 	int guc_level = NewGUCNestLevel();
+	volatile bool unrecognized = false;
 	PG_TRY();
 	{
-		SPI_execute_with_args(statement, 2, batch_types, batch_args, batch_nulls, false, 1);
+		if (computes)
+			run_computing_batch(computing, 2, batch_types, batch_args, batch_nulls);
+		else
+			SPI_execute_with_args(statement, 2, batch_types, batch_args, batch_nulls, false, 1);
 	}
 	PG_FINALLY();
 	{
-		forget_backfill_statement();
+		unrecognized = forget_backfill_statement();
 	}
 	PG_END_TRY();
+	// Unmarked, a batch that sets only the new columns would have been taken for a write of the new
+	// version (pg/dual_write_trigger.cpp): never commit one.
+	if (unrecognized && computes)
+		ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR),
+		                errmsg("pgshift: the backfill batch of table \"%s\" ran without being recognized as one",
+		                       get_rel_name(DatumGetObjectId(table)))));
 	AtEOXact_GUC(false, guc_level);
 	int64 rows = 0;
 	Datum next_cursor = (Datum) 0;

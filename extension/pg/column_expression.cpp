@@ -108,6 +108,24 @@ bool contains_stable_function(Node *node, void *context)
 	return expression_tree_walker(node, walker, context);
 }
 
+// An implicit cast to a type with a length (varchar(n), char(n), bit(n)) raises an error for a
+// value too long; written out as SQL it would read as an explicit cast, which truncates.
+bool has_implicit_length_coercion(Node *node, void *context)
+{
+	if (node == nullptr)
+		return false;
+	if (IsA(node, FuncExpr) && castNode(FuncExpr, node)->funcformat == COERCE_IMPLICIT_CAST &&
+	    exprIsLengthCoercion(node, nullptr))
+		return true;
+	if (IsA(node, ArrayCoerceExpr) && castNode(ArrayCoerceExpr, node)->coerceformat == COERCE_IMPLICIT_CAST &&
+	    castNode(ArrayCoerceExpr, node)->resulttypmod >= 0)
+		return true;
+	if (IsA(node, CoerceToDomain) && castNode(CoerceToDomain, node)->coercionformat == COERCE_IMPLICIT_CAST)
+		return true;   // (its base type may have a length, and a domain's check runs either way)
+	auto walker = reinterpret_cast<bool (*)()>(reinterpret_cast<void (*)()>(has_implicit_length_coercion));
+	return expression_tree_walker(node, walker, context);
+}
+
 }  // namespace
 
 namespace {
@@ -280,7 +298,10 @@ CompiledColumnExpression compile(Relation rel, const char *expression, JsonbCont
 	CompiledColumnExpression compiled{};
 	compiled.target = target;
 	compiled.state = ExecInitExpr(planned, nullptr);
-	compiled.analyzed = coerced;
+	Expr *set_value = expression_planner(static_cast<Expr *>(copyObjectImpl(expr)));
+	require_trusted_functions(reinterpret_cast<Node *>(set_value), rel->rd_rel->relowner);
+	compiled.set_value = has_implicit_length_coercion(reinterpret_cast<Node *>(set_value), nullptr)
+	                         ? nullptr : reinterpret_cast<Node *>(set_value);
 	compiled.depends_on_settings = contains_stable_function(reinterpret_cast<Node *>(planned), nullptr);
 	return compiled;
 }

@@ -18,7 +18,11 @@ extern "C" {
 struct CompiledColumnExpression {
 	AttrNumber target;    // physical column the value is written to
 	ExprState *state;     // fast path: evaluates over a slot holding the table's row (scan tuple)
-	Node *analyzed;       // fast path: the expression before planning, its row the range table's entry 1
+	// Fast path: the expression planned (SQL functions inlined, checked) but not coerced to the
+	// target's type, its row the range table's entry 1: what a backfill's SET list assigns, which
+	// coerces as an assignment does (pg/backfill_assignments.hpp). NULL when a SET list could not say
+	// the same (it holds an implicit length coercion, which written out as a cast would truncate).
+	Node *set_value;
 	SPIPlanPtr query;     // with subqueries: SELECT CAST((expr) AS type), kept for the session
 	const char *search_path;   // the query runs (and is planned again) with this: pg_catalog (its names are qualified)
 	int16 result_length;  // of the target's type, to copy the query's result out of SPI

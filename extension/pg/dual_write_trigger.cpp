@@ -102,8 +102,11 @@ HeapTuple apply_assignments(DualWriteEntry *entry, Relation rel, TupleTableSlot 
 		if (assignment.direction != direction)
 			continue;
 		const CompiledColumnExpression &compiled = assignment.compiled;
-		// (The entry's arrays fit the row: a table whose columns changed has a fresh entry.)
-		first = first && row != nullptr && descriptor->natts <= entry->value_capacity;
+		// (The entry's arrays fit the row: a table whose columns changed has a fresh entry. A heap
+		// slot has the system columns an expression may read; a virtual one, as logical replication's
+		// apply fills, does not.)
+		first = first && row != nullptr && (TTS_IS_HEAPTUPLE(row) || TTS_IS_BUFFERTUPLE(row)) &&
+		        descriptor->natts <= entry->value_capacity;
 		TupleTableSlot *input = row;
 		if (!first) {
 			ExecStoreHeapTuple(tuple, entry->slot, false);

@@ -53,6 +53,7 @@ struct WritingStatement {
 WritingStatement *innermost = nullptr;
 bool backfill_expected = false;
 bool backfill_computes_expected = false;
+const char *backfill_text = nullptr;   // the batch's text: only the statement running it is the batch
 // Set while the transaction in which the library was loaded runs: a statement of it may have
 // started before the hook was installed.
 bool statements_before_load = false;
@@ -171,10 +172,11 @@ void remember_writing_statement(QueryDesc *query, int eflags)
 	if ((eflags & EXEC_FLAG_EXPLAIN_ONLY) != 0 || plan->commandType == CMD_UTILITY ||
 	    (plan->commandType == CMD_SELECT && !plan->hasModifyingCTE))
 		return;
-	bool backfill = backfill_expected;
+	bool backfill = backfill_expected && query->sourceText != nullptr && backfill_text != nullptr &&
+	                strcmp(query->sourceText, backfill_text) == 0;
 	bool backfill_computes = backfill && backfill_computes_expected;
-	backfill_expected = false;
-	backfill_computes_expected = false;
+	if (backfill)
+		(void) forget_backfill_statement();
 
 	MemoryContext memory = query->estate->es_query_cxt;
 	MemoryContext caller = MemoryContextSwitchTo(memory);
@@ -269,8 +271,7 @@ void forget_statements_at_transaction_end(XactEvent event, void *)
 	if (event == XACT_EVENT_COMMIT || event == XACT_EVENT_ABORT || event == XACT_EVENT_PREPARE ||
 	    event == XACT_EVENT_PARALLEL_COMMIT || event == XACT_EVENT_PARALLEL_ABORT) {
 		innermost = nullptr;
-		backfill_expected = false;
-		backfill_computes_expected = false;
+		(void) forget_backfill_statement();
 		statements_before_load = false;
 	}
 }
@@ -394,14 +395,18 @@ WriteOrigin write_origin_of(Relation rel)
 	return origin;
 }
 
-void expect_backfill_statement(bool computes_new_columns)
+void expect_backfill_statement(const char *text, bool computes_new_columns)
 {
 	backfill_expected = true;
 	backfill_computes_expected = computes_new_columns;
+	backfill_text = text;
 }
 
-void forget_backfill_statement(void)
+bool forget_backfill_statement(void)
 {
+	bool expected = backfill_expected;
 	backfill_expected = false;
 	backfill_computes_expected = false;
+	backfill_text = nullptr;
+	return expected;
 }

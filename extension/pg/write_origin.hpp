@@ -30,9 +30,12 @@ struct WriteOrigin
 // right for both.
 WriteOrigin write_origin_of(Relation rel);
 
-// The worker marks the statement it runs next as its backfill batch: that statement fires no
-// trigger but pgshift's own and the database's internal ones (foreign keys, deferred unique
-// checks), and the dual-write trigger computes the new version's columns for it; or, when
-// `computes_new_columns` (its SET list does, pg/backfill_assignments.hpp), only the internal ones.
-void expect_backfill_statement(bool computes_new_columns);
-void forget_backfill_statement(void);
+// The worker marks the statement it runs next, whose text is `text`, as its backfill batch: that
+// statement fires no trigger but pgshift's own and the database's internal ones (foreign keys,
+// deferred unique checks), and the dual-write trigger computes the new version's columns for it;
+// or, when `computes_new_columns` (its SET list does, pg/backfill_assignments.hpp), only the
+// internal ones. A writing statement with another text that starts first (run by another
+// extension's hook, say) is not the batch.
+void expect_backfill_statement(const char *text, bool computes_new_columns);
+// Ends the mark; true if no statement took it.
+bool forget_backfill_statement(void);
