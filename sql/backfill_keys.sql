@@ -60,3 +60,28 @@ COMMIT;
 SELECT count(*) FILTER (WHERE next = v + 1) AS right, count(*) AS rows FROM bk_03.tenant_items;
 DEALLOCATE batch;
 SELECT pgshift.complete('bk') ->> 'status';
+
+-- A table without a key is walked by block ranges: both ends are TID range conditions, so a batch
+-- reads its blocks only (an end computed in the WHERE clause itself, from the table's size, was a
+-- filter: every batch read the table to its end).
+CREATE TABLE bk.lines (line text);
+INSERT INTO bk.lines SELECT 'line ' || g FROM generate_series(1, 20000) g;
+ANALYZE bk.lines;
+SELECT pgshift.start('bk', $${"name": "04", "operations": [
+  {"add_column": {"table": "lines", "up": "upper(line)", "column": {"name": "shout", "type": "text"}}}]}$$,
+  '{"backfill_batch_size": 1000}') ->> 'jobs' AS jobs;
+CALL pgshift.wait_for_jobs('bk');
+SELECT statement AS batch_statement FROM pgshift.jobs WHERE schema = 'bk' AND migration = '04' AND kind = 'backfill' \gset
+PREPARE batch(text[], integer) AS :batch_statement;
+BEGIN;
+SET LOCAL enable_seqscan = off;
+SET LOCAL enable_bitmapscan = off;
+SELECT count(*) FILTER (WHERE line LIKE '%Tid Range Scan on lines _pgshift_t%') AS range_scans,
+       count(*) FILTER (WHERE line LIKE '%TID Cond: ((ctid >= $%) AND (ctid < $%))%') AS both_ends_in_the_range,
+       NOT bool_or(line LIKE '%Filter%' OR line LIKE '%Seq Scan on lines%') AS no_filter
+  FROM pg_temp.plan_lines($$EXECUTE batch('{3,60}', 1000)$$) AS line;
+COMMIT;
+SELECT state, rows_done >= 20000 AS every_row, batches > 10 AS in_many_batches FROM pgshift.jobs WHERE schema = 'bk' AND migration = '04' AND kind = 'backfill';
+SELECT count(*) FILTER (WHERE shout = upper(line)) AS right, count(*) AS rows FROM bk_04.lines;
+DEALLOCATE batch;
+SELECT pgshift.complete('bk') ->> 'status';

@@ -184,19 +184,26 @@ std::string block_range_batch_sql(const std::string &table, const std::string &t
 	// since. Only a rewrite of the whole table (VACUUM FULL, CLUSTER, pg_repack, a table-rewriting
 	// ALTER) moves rows without it, and a rewrite gives the table a new file node: the backfill then
 	// starts again from the first block of the new file, so no row is missed.
+	// The range's ends are computed once, in CTEs that the UPDATE reads as subqueries: a bound that
+	// calls a volatile function (pg_relation_size) in the WHERE clause itself would not be a TID range
+	// condition but a filter, and every batch would read the table to its end.
 	std::string relation = quote_literal(table) + "::pg_catalog.regclass";
 	std::string same_file = "(($1)[3]::pg_catalog.oid IS NOT DISTINCT FROM pg_catalog.pg_relation_filenode(" + relation + "))";
-	std::string first = "(CASE WHEN " + same_file + " THEN coalesce(($1)[1]::bigint, 0) ELSE 0 END)";
-	std::string end = "(CASE WHEN " + same_file + " THEN ($1)[2]::bigint ELSE pg_catalog.pg_relation_size(" + relation +
-	                  ") / pg_catalog.current_setting('block_size')::bigint END)";
-	std::string blocks = "greatest(1, $2 / greatest(1, (SELECT c.reltuples / "
-	                     "greatest(c.relpages, 1) FROM pg_catalog.pg_class c WHERE c.oid = " + relation + ")))::bigint";
-	std::string stop = "least(" + first + " + " + blocks + ", " + end + ")";
-	return "WITH updated AS (UPDATE " + table + " _pgshift_t SET " + quote_ident(touch) + " = _pgshift_t." + quote_ident(touch) +
-	       " WHERE ctid >= pg_catalog.format('(%s,0)', " + first + ")::pg_catalog.tid AND ctid < pg_catalog.format('(%s,0)', " +
-	       stop + ")::pg_catalog.tid RETURNING 1)\n" + "SELECT pg_catalog.count(*)::bigint, CASE WHEN " + first + " >= " + end +
-	       " THEN NULL ELSE ARRAY[" + stop + "::text, " + end + "::text, pg_catalog.pg_relation_filenode(" + relation +
-	       ")::text] END FROM updated";
+	std::string first = "CASE WHEN " + same_file + " THEN coalesce(($1)[1]::bigint, 0) ELSE 0 END";
+	std::string last = "CASE WHEN " + same_file + " THEN ($1)[2]::bigint ELSE pg_catalog.pg_relation_size(" + relation +
+	                   ") / pg_catalog.current_setting('block_size')::bigint END";
+	// Rows per block from the statistics; a table never analyzed (reltuples -1) counts 50.
+	std::string blocks = "greatest(1, $2 / greatest(1, (SELECT CASE WHEN c.reltuples < 0 THEN 50 ELSE c.reltuples / "
+	                     "greatest(c.relpages, 1) END FROM pg_catalog.pg_class c WHERE c.oid = " + relation + ")))::bigint";
+	return "WITH bounds AS MATERIALIZED (SELECT " + first + " AS first_block, " + last + " AS last_block),\n" +
+	       "span AS MATERIALIZED (SELECT first_block, least(first_block + " + blocks +
+	       ", last_block) AS stop_block, last_block FROM bounds),\n" +
+	       "updated AS (UPDATE " + table + " _pgshift_t SET " + quote_ident(touch) + " = _pgshift_t." + quote_ident(touch) +
+	       " WHERE ctid >= (SELECT pg_catalog.format('(%s,0)', first_block)::pg_catalog.tid FROM span)"
+	       " AND ctid < (SELECT pg_catalog.format('(%s,0)', stop_block)::pg_catalog.tid FROM span) RETURNING 1)\n"
+	       "SELECT (SELECT pg_catalog.count(*)::bigint FROM updated), (SELECT CASE WHEN first_block >= last_block THEN NULL "
+	       "ELSE ARRAY[stop_block::text, last_block::text, pg_catalog.pg_relation_filenode(" + relation +
+	       ")::text] END FROM span)";
 }
 
 }  // namespace
