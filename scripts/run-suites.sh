@@ -100,6 +100,7 @@ run_suite "randomized stress through both versions" bash test/stress/run.sh
 run_suite "pg-boss 9 and 10 live through the upgrade" bash test/pgboss/run.sh
 run_suite "the backfill waits for a paused standby" bash test/replication/run.sh
 run_suite "the backfill yields to the application's load" bash test/throttle/run.sh
+run_suite "the throttle counts a CPU-limited cgroup's CPUs" bash test/throttle/cgroup.sh
 run_suite "pgroll examples, schema public" conformance public
 run_suite "pgroll examples, schema non_public" conformance non_public
 run_suite "migrate the examples twice" migrate_examples_twice

@@ -1,6 +1,11 @@
 #include "pg/app_load.hpp"
 
 #include <cstdio>
+#include <cstring>
+#include <optional>
+#include <string>
+
+#include "core/cgroup_cpu.hpp"
 #include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
@@ -42,10 +47,151 @@ int app_sessions_running(void)
 	return running;
 }
 
+namespace {
+
+// The CPUs the server's control group may use and where its usage is read, found once per process:
+// the tightest limit of its group and the groups above it (cgroup v2, else v1), with the usage file
+// of the group that sets it. No limit: the machine's CPUs and /proc/stat.
+struct CpuSource {
+	bool resolved = false;
+	double limit = 0;               // CPUs; 0: no limit
+	char usage_file[1024] = "";     // "" : none
+	int usage_version = 0;          // 2: cpu.stat, 1: cpuacct.usage
+};
+CpuSource source;
+
+// A small file's text (up to 4 kB), or "" when it cannot be read. (No PostgreSQL call here or
+// below: plain system calls, and C++ strings in frames that PostgreSQL never jumps over.)
+std::string file_text(const std::string &path)
+{
+	FILE *file = fopen(path.c_str(), "r");
+	if (file == nullptr)
+		return "";
+	char buffer[4096];
+	size_t length = fread(buffer, 1, sizeof(buffer) - 1, file);
+	fclose(file);
+	return std::string(buffer, length);
+}
+
+bool exists(const std::string &path)
+{
+	return access(path.c_str(), R_OK) == 0;
+}
+
+// `path` and each group above it, up to the root ("/a/b" -> "/a/b", "/a", "").
+template <typename Visit>
+void for_each_ancestor(std::string path, Visit visit)
+{
+	while (!path.empty() && path.back() == '/')
+		path.pop_back();
+	for (;;) {
+		visit(path);
+		std::size_t slash = path.rfind('/');
+		if (path.empty() || slash == std::string::npos)
+			return;
+		path.erase(slash);
+	}
+}
+
+void keep_tightest(double limit, const std::string &usage_file, int version)
+{
+	if (source.limit > 0 && limit >= source.limit)
+		return;
+	source.limit = limit;
+	source.usage_version = exists(usage_file) ? version : 0;
+	strncpy(source.usage_file, source.usage_version != 0 ? usage_file.c_str() : "", sizeof(source.usage_file) - 1);
+}
+
+// The cgroup v2 groups, under the v2 mount (or the hybrid layout's); the group's path as the
+// process sees it, or, in a container whose mount is its own group, the mount itself.
+void resolve_v2(const std::string &path)
+{
+	for (const char *root : {"/sys/fs/cgroup", "/sys/fs/cgroup/unified"}) {
+		if (!exists(std::string(root) + "/cgroup.controllers"))
+			continue;
+		for (const std::string &group : {std::string(root) + path, std::string(root)}) {
+			if (!exists(group + "/cpu.max"))
+				continue;
+			for_each_ancestor(group, [&](const std::string &dir) {
+				if (dir.size() < std::strlen(root))
+					return;
+				std::optional<double> limit = pgshift::cpu_limit_v2(file_text(dir + "/cpu.max"));
+				if (limit)
+					keep_tightest(*limit, dir + "/cpu.stat", 2);
+			});
+			return;
+		}
+	}
+}
+
+void resolve_v1(const std::string &cpu_path)
+{
+	for (const char *root : {"/sys/fs/cgroup/cpu", "/sys/fs/cgroup/cpu,cpuacct"}) {
+		for (const std::string &group : {std::string(root) + cpu_path, std::string(root)}) {
+			if (!exists(group + "/cpu.cfs_quota_us"))
+				continue;
+			for_each_ancestor(group, [&](const std::string &dir) {
+				if (dir.size() < std::strlen(root))
+					return;
+				std::optional<double> limit =
+				    pgshift::cpu_limit_v1(file_text(dir + "/cpu.cfs_quota_us"), file_text(dir + "/cpu.cfs_period_us"));
+				if (!limit)
+					return;
+				// The usage of the same group under the cpuacct controller (often the same mount; the
+				// controllers' groups have the same paths where they are mounted apart).
+				std::string relative = dir.substr(std::strlen(root));
+				std::string usage = std::string("/sys/fs/cgroup/cpuacct") + relative + "/cpuacct.usage";
+				if (!exists(usage))
+					usage = std::string("/sys/fs/cgroup/cpu,cpuacct") + relative + "/cpuacct.usage";
+				keep_tightest(*limit, usage, 1);
+			});
+			return;
+		}
+	}
+}
+
+void resolve_cpu_source() noexcept
+{
+	if (source.resolved)
+		return;
+	source.resolved = true;
+	try {
+		pgshift::CgroupPaths paths = pgshift::cgroup_paths(file_text("/proc/self/cgroup"));
+		if (!paths.unified.empty())
+			resolve_v2(paths.unified);
+		if (source.limit == 0 && !paths.cpu.empty())
+			resolve_v1(paths.cpu);
+	} catch (...) {
+		source = CpuSource{};
+		source.resolved = true;   // (out of memory) the machine's CPUs, as without a group
+	}
+}
+
+// CPU seconds the limited group has used, from its usage file.
+bool group_usage(double *seconds) noexcept
+{
+	try {
+		if (source.usage_version == 0)
+			return false;
+		std::string text = file_text(source.usage_file);
+		std::optional<double> used = source.usage_version == 2 ? pgshift::cpu_usage_v2(text) : pgshift::cpu_usage_v1(text);
+		if (!used)
+			return false;
+		*seconds = *used;
+		return true;
+	} catch (...) {
+		return false;
+	}
+}
+
+}  // namespace
+
 int machine_cpus(void)
 {
-	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-	return cpus > 0 ? static_cast<int>(cpus) : 1;
+	long online = sysconf(_SC_NPROCESSORS_ONLN);
+	int cpus = online > 0 ? static_cast<int>(online) : 1;
+	resolve_cpu_source();
+	return source.limit > 0 ? pgshift::limited_cpus(source.limit, cpus) : cpus;
 }
 
 namespace {
@@ -58,6 +204,17 @@ struct CpuReading {
 
 bool read_cpu(CpuReading *reading)
 {
+	resolve_cpu_source();
+	struct rusage usage;
+	getrusage(RUSAGE_SELF, &usage);
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	reading->at = static_cast<double>(now.tv_sec) + static_cast<double>(now.tv_nsec) / 1e9;
+	reading->own = static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
+	               static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
+	// Within a CPU limit what counts is the group's own use of it (this process's included).
+	if (source.limit > 0 && source.usage_version != 0)
+		return group_usage(&reading->busy);
 	FILE *stat = fopen("/proc/stat", "r");
 	if (stat == nullptr)
 		return false;
@@ -68,14 +225,7 @@ bool read_cpu(CpuReading *reading)
 	if (fields < 4)
 		return false;
 	const double tick = 1.0 / static_cast<double>(sysconf(_SC_CLK_TCK));
-	struct rusage usage;
-	getrusage(RUSAGE_SELF, &usage);
-	struct timespec now;
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	reading->at = static_cast<double>(now.tv_sec) + static_cast<double>(now.tv_nsec) / 1e9;
 	reading->busy = static_cast<double>(user + nice + system + irq + softirq + steal) * tick;
-	reading->own = static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
-	               static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
 	return true;
 }
 
