@@ -7,6 +7,7 @@
 
 #include "core/cgroup_cpu.hpp"
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -93,13 +94,21 @@ void for_each_ancestor(std::string path, Visit visit)
 	}
 }
 
+// A limit counts only with its group's usage beside it: the limit's CPUs against the whole
+// machine's busy ones would make the backfill yield to the host.
 void keep_tightest(double limit, const std::string &usage_file, int version)
 {
-	if (source.limit > 0 && limit >= source.limit)
+	if ((source.limit > 0 && limit >= source.limit) || !exists(usage_file) || usage_file.size() >= sizeof(source.usage_file))
 		return;
 	source.limit = limit;
-	source.usage_version = exists(usage_file) ? version : 0;
-	strncpy(source.usage_file, source.usage_version != 0 ? usage_file.c_str() : "", sizeof(source.usage_file) - 1);
+	source.usage_version = version;
+	strncpy(source.usage_file, usage_file.c_str(), sizeof(source.usage_file) - 1);
+}
+
+bool is_directory(const std::string &path)
+{
+	struct stat info;
+	return stat(path.c_str(), &info) == 0 && S_ISDIR(info.st_mode);
 }
 
 // The cgroup v2 groups, under the v2 mount (or the hybrid layout's); the group's path as the
@@ -109,8 +118,9 @@ void resolve_v2(const std::string &path)
 	for (const char *root : {"/sys/fs/cgroup", "/sys/fs/cgroup/unified"}) {
 		if (!exists(std::string(root) + "/cgroup.controllers"))
 			continue;
+		// (A limit may sit on any group above, a systemd slice's say, with none on the group itself.)
 		for (const std::string &group : {std::string(root) + path, std::string(root)}) {
-			if (!exists(group + "/cpu.max"))
+			if (!is_directory(group))
 				continue;
 			for_each_ancestor(group, [&](const std::string &dir) {
 				if (dir.size() < std::strlen(root))
@@ -128,7 +138,7 @@ void resolve_v1(const std::string &cpu_path)
 {
 	for (const char *root : {"/sys/fs/cgroup/cpu", "/sys/fs/cgroup/cpu,cpuacct"}) {
 		for (const std::string &group : {std::string(root) + cpu_path, std::string(root)}) {
-			if (!exists(group + "/cpu.cfs_quota_us"))
+			if (!is_directory(group) || !exists(std::string(root) + "/cpu.cfs_quota_us"))
 				continue;
 			for_each_ancestor(group, [&](const std::string &dir) {
 				if (dir.size() < std::strlen(root))
@@ -150,11 +160,27 @@ void resolve_v1(const std::string &cpu_path)
 	}
 }
 
+double monotonic_seconds()
+{
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return static_cast<double>(now.tv_sec) + static_cast<double>(now.tv_nsec) / 1e9;
+}
+
+double resolved_at = 0;
+unsigned source_generation = 0;   // moves when the usage is read from somewhere else
+// Looked at again once a minute: a container's limit can change while it runs (docker update, a
+// resized pod), and the group's files can go.
+const double resolve_every_s = 60;
+
 void resolve_cpu_source() noexcept
 {
-	if (source.resolved)
+	if (source.resolved && monotonic_seconds() - resolved_at < resolve_every_s)
 		return;
+	const CpuSource before = source;
+	source = CpuSource{};
 	source.resolved = true;
+	resolved_at = monotonic_seconds();
 	try {
 		pgshift::CgroupPaths paths = pgshift::cgroup_paths(file_text("/proc/self/cgroup"));
 		if (!paths.unified.empty())
@@ -165,6 +191,9 @@ void resolve_cpu_source() noexcept
 		source = CpuSource{};
 		source.resolved = true;   // (out of memory) the machine's CPUs, as without a group
 	}
+	// Two readings of different sources do not make a difference.
+	if (before.limit != source.limit || strcmp(before.usage_file, source.usage_file) != 0)
+		source_generation++;
 }
 
 // CPU seconds the limited group has used, from its usage file.
@@ -200,11 +229,13 @@ struct CpuReading {
 	double at;        // seconds, monotonic
 	double busy;      // seconds of CPU time the machine spent busy
 	double own;       // seconds of CPU time this process used
+	unsigned source;  // source_generation when read
 };
 
 bool read_cpu(CpuReading *reading)
 {
 	resolve_cpu_source();
+	reading->source = source_generation;
 	struct rusage usage;
 	getrusage(RUSAGE_SELF, &usage);
 	struct timespec now;
@@ -239,7 +270,7 @@ bool others_busy_cpus(double *cpus)
 	CpuReading now;
 	if (!read_cpu(&now))
 		return false;
-	if (!have_reading) {
+	if (!have_reading || now.source != last_reading.source) {
 		last_reading = now;
 		have_reading = true;
 		return false;

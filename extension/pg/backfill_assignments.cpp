@@ -64,7 +64,7 @@ bool batch_sets(const DualWriteEntry *entry, int *const *reads) noexcept
 			const Assignment &assignment = entry->assignments[i];
 			if (assignment.direction != Direction::up)
 				continue;
-			pgshift::BatchAssignment batch{assignment.compiled.target, {}, assignment.compiled.set_value == nullptr};
+			pgshift::BatchAssignment batch{assignment.compiled.target, {}, assignment.set_sql == nullptr};
 			for (const int *column = reads[i]; column != nullptr && *column != 0; column++)
 				batch.reads.insert(*column);
 			assignments.push_back(std::move(batch));
@@ -90,14 +90,9 @@ bool no_op_span(const char *statement, std::size_t *offset, std::size_t *length)
 	}
 }
 
-// The SET list: each expression as SQL over the batch's alias for the table, every name outside
-// pg_catalog qualified (the batch runs with search_path = pg_catalog, pg_temp), implicit casts
-// spelled out, so that it parses back to what the trigger evaluates.
+// The SET list: each up assignment's SQL (set_value_sql), worked out once per compiled entry.
 const char *set_list_of(const DualWriteEntry *entry, Oid relation)
 {
-	int nest_level = NewGUCNestLevel();
-	(void) set_config_option("search_path", "pg_catalog", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
-	List *context = deparse_context_for("_pgshift_t", relation);
 	StringInfoData set_list;
 	initStringInfo(&set_list);
 	for (int i = 0; i < entry->assignment_count; i++) {
@@ -105,11 +100,21 @@ const char *set_list_of(const DualWriteEntry *entry, Oid relation)
 		if (assignment.direction != Direction::up)
 			continue;
 		const char *column = quote_identifier(get_attname(relation, assignment.compiled.target, false));
-		appendStringInfo(&set_list, "%s%s = %s", set_list.len > 0 ? ", " : "", column,
-		                 deparse_expression(assignment.compiled.set_value, context, true, true));
+		appendStringInfo(&set_list, "%s%s = %s", set_list.len > 0 ? ", " : "", column, assignment.set_sql);
 	}
-	AtEOXact_GUC(true, nest_level);
 	return set_list.data;
+}
+
+void check_set_sql(DualWriteEntry *entry, Relation rel)
+{
+	for (int i = 0; i < entry->assignment_count; i++) {
+		Assignment &assignment = entry->assignments[i];
+		if (assignment.direction != Direction::up || assignment.set_sql_checked)
+			continue;
+		const char *sql = set_value_sql(rel, assignment.compiled.set_value);
+		assignment.set_sql = sql != nullptr ? MemoryContextStrdup(entry->memory, sql) : nullptr;
+		assignment.set_sql_checked = true;
+	}
 }
 
 }  // namespace
@@ -128,9 +133,10 @@ bool computing_batch(Oid relation, const char *statement, ComputingBatch *batch)
 	}
 	DualWriteEntry *entry = dual_write_entry(trigger, rel);
 	compile_direction(entry, rel, Direction::up);
+	check_set_sql(entry, rel);
 	int **reads = static_cast<int **>(palloc0(sizeof(int *) * (entry->assignment_count + 1)));
 	for (int i = 0; i < entry->assignment_count; i++)
-		if (entry->assignments[i].direction == Direction::up && entry->assignments[i].compiled.set_value != nullptr)
+		if (entry->assignments[i].direction == Direction::up && entry->assignments[i].set_sql != nullptr)
 			reads[i] = columns_read(entry->assignments[i].compiled.set_value, RelationGetNumberOfAttributes(rel));
 	bool computes = batch_sets(entry, reads);
 	if (computes) {

@@ -3,6 +3,7 @@
 #include "pg/trusted_functions.hpp"
 
 extern "C" {
+#include "access/xact.h"
 #include "catalog/pg_proc.h"
 #include "catalog/pg_type.h"
 #include "executor/executor.h"
@@ -20,6 +21,7 @@ extern "C" {
 #include "utils/lsyscache.h"
 #include "utils/plancache.h"
 #include "utils/rel.h"
+#include "utils/resowner.h"
 #include "utils/ruleutils.h"
 }
 
@@ -348,4 +350,56 @@ void release_column_expression(CompiledColumnExpression &compiled)
 	if (compiled.query != nullptr)
 		SPI_freeplan(compiled.query);
 	compiled.query = nullptr;
+}
+
+const char *set_value_sql(Relation rel, Node *set_value)
+{
+	if (set_value == nullptr)
+		return nullptr;
+	MemoryContext caller = CurrentMemoryContext;
+	ResourceOwner owner = CurrentResourceOwner;
+	const char *volatile sql = nullptr;
+	// Deparsing or parsing back may fail (a node ruleutils prints but the parser does not take):
+	// that only means the trigger computes it, so the attempt runs in a subtransaction.
+	BeginInternalSubTransaction(nullptr);
+	MemoryContextSwitchTo(caller);
+	PG_TRY();
+	{
+		int nest_level = NewGUCNestLevel();
+		// Every name outside pg_catalog qualified; parsed back as the batch parses it.
+		(void) set_config_option("search_path", "pg_catalog", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
+		const char *text = deparse_expression(set_value, deparse_context_for("_pgshift_t", RelationGetRelid(rel)), true, true);
+		(void) set_config_option("search_path", "pg_catalog, pg_temp", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0,
+		                         false);
+		const char *source = psprintf("(%s)", text);
+		Node *raw = parse_one_expression(source, "a backfill's SET value");
+		ParseState *pstate = make_parsestate(nullptr);
+		pstate->p_sourcetext = source;
+		ParseNamespaceItem *table =
+		    addRangeTableEntryForRelation(pstate, rel, AccessShareLock, makeAlias("_pgshift_t", NIL), false, true);
+		addNSItemToQuery(pstate, table, true, true, true);
+		Node *parsed = transformExpr(pstate, raw, EXPR_KIND_UPDATE_SOURCE);
+		assign_expr_collations(pstate, parsed);
+		bool subqueries = pstate->p_hasSubLinks;
+		free_parsestate(pstate);
+		// (equal() ignores locations and how casts are spelled, not what they do: a collation, a
+		// length coercion's explicitness, a folded constant all count.)
+		if (!subqueries && equal(expression_planner(reinterpret_cast<Expr *>(parsed)), set_value))
+			sql = text;
+		AtEOXact_GUC(true, nest_level);
+		ReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(caller);
+		CurrentResourceOwner = owner;
+	}
+	PG_CATCH();
+	{
+		MemoryContextSwitchTo(caller);
+		FlushErrorState();
+		RollbackAndReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(caller);
+		CurrentResourceOwner = owner;
+		sql = nullptr;
+	}
+	PG_END_TRY();
+	return sql;
 }

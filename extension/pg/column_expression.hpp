@@ -48,3 +48,10 @@ void release_column_expression(CompiledColumnExpression &compiled);
 // when the expression is not valid.
 CompiledColumnExpression compile_column_expression(Relation rel, const char *expression, JsonbContainer *columns,
                                                    const char *target_column, const char *what, const char *schema);
+
+// `set_value` (of a compiled expression over `rel`) as SQL over the alias _pgshift_t, with every
+// name outside pg_catalog qualified, when that text parses back (with search_path = pg_catalog,
+// pg_temp, as a backfill batch runs) and plans to the same tree; NULL when it does not (an explicit
+// COLLATE the planner folded into a relabeling, a CASE the planner simplified, a folded record
+// constant...), or when set_value is NULL. Allocates in CurrentMemoryContext.
+const char *set_value_sql(Relation rel, Node *set_value);

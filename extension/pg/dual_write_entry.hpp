@@ -35,6 +35,8 @@ struct Assignment {
 	const char *expression;
 	JsonbContainer *columns;               // points into the entry's copy of the configuration
 	CompiledColumnExpression compiled;     // valid once its direction is compiled
+	bool set_sql_checked;                  // the backfill worker's: set_sql worked out (once per entry)
+	const char *set_sql;                   // compiled.set_value as a batch's SQL (set_value_sql), or NULL
 };
 
 struct DualWriteEntry {
