@@ -48,17 +48,17 @@ SELECT statement AS batch_statement FROM pgshift.jobs WHERE schema = 'bk' AND mi
 PREPARE batch(text[], integer) AS :batch_statement;
 CREATE FUNCTION pg_temp.plan_lines(query text) RETURNS SETOF text LANGUAGE plpgsql AS $$
 BEGIN RETURN QUERY EXECUTE 'EXPLAIN (COSTS OFF) ' || query; END $$;
+-- The plan under the worker's planner settings.
+CREATE FUNCTION pg_temp.worker_plan_lines(query text) RETURNS SETOF text LANGUAGE plpgsql
+SET enable_seqscan = off SET enable_bitmapscan = off AS $$
+BEGIN RETURN QUERY EXECUTE 'EXPLAIN (COSTS OFF) ' || query; END $$;
 SELECT bool_or(line LIKE '%Seq Scan on tenant_items%' OR line LIKE '%Bitmap Heap Scan on tenant_items%')
        AS table_scanned_without_the_settings
   FROM pg_temp.plan_lines($$EXECUTE batch('{t1,sku30001}', 1000)$$) AS line;
-BEGIN;
-SET LOCAL enable_seqscan = off;
-SET LOCAL enable_bitmapscan = off;
 SELECT count(*) FILTER (WHERE line LIKE '%Update on tenant_items%') AS updates,
        count(*) FILTER (WHERE line LIKE '%Index Scan using tenant_items_pkey on tenant_items _pgshift_t%') AS range_scans,
        NOT bool_or(line LIKE '%Seq Scan%' OR line LIKE '%Bitmap Heap Scan%') AS no_table_scan
-  FROM pg_temp.plan_lines($$EXECUTE batch('{t1,sku30001}', 1000)$$) AS line;
-COMMIT;
+  FROM pg_temp.worker_plan_lines($$EXECUTE batch('{t1,sku30001}', 1000)$$) AS line;
 SELECT count(*) FILTER (WHERE next = v + 1) AS right, count(*) AS rows FROM bk_03.tenant_items;
 DEALLOCATE batch;
 SELECT pgshift.complete('bk') ->> 'status';
@@ -75,14 +75,10 @@ SELECT pgshift.start('bk', $${"name": "04", "operations": [
 CALL pgshift.wait_for_jobs('bk');
 SELECT statement AS batch_statement FROM pgshift.jobs WHERE schema = 'bk' AND migration = '04' AND kind = 'backfill' \gset
 PREPARE batch(text[], integer) AS :batch_statement;
-BEGIN;
-SET LOCAL enable_seqscan = off;
-SET LOCAL enable_bitmapscan = off;
 SELECT count(*) FILTER (WHERE line LIKE '%Tid Range Scan on lines _pgshift_t%') AS range_scans,
        count(*) FILTER (WHERE line LIKE '%TID Cond: ((ctid >= $%) AND (ctid < $%))%') AS both_ends_in_the_range,
        NOT bool_or(line LIKE '%Filter%' OR line LIKE '%Seq Scan on lines%') AS no_filter
-  FROM pg_temp.plan_lines($$EXECUTE batch('{3,60}', 1000)$$) AS line;
-COMMIT;
+  FROM pg_temp.worker_plan_lines($$EXECUTE batch('{3,60}', 1000)$$) AS line;
 SELECT state, rows_done >= 20000 AS every_row, batches > 10 AS in_many_batches FROM pgshift.jobs WHERE schema = 'bk' AND migration = '04' AND kind = 'backfill';
 SELECT count(*) FILTER (WHERE shout = upper(line)) AS right, count(*) AS rows FROM bk_04.lines;
 DEALLOCATE batch;

@@ -56,12 +56,4 @@ std::optional<TextSpan> no_op_assignment(const std::string &statement)
 	return TextSpan{column, touch.size()};
 }
 
-std::optional<std::string> batch_with_assignments(const std::string &statement, const std::string &set_list)
-{
-	std::optional<TextSpan> span = no_op_assignment(statement);
-	if (!span)
-		return std::nullopt;
-	return statement.substr(0, span->offset) + set_list + statement.substr(span->offset + span->length);
-}
-
 }  // namespace pgshift

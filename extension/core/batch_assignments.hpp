@@ -33,7 +33,4 @@ struct TextSpan {
 };
 std::optional<TextSpan> no_op_assignment(const std::string &statement);
 
-// The statement with that assignment replaced by `set_list`, or nothing (as above).
-std::optional<std::string> batch_with_assignments(const std::string &statement, const std::string &set_list);
-
 }  // namespace pgshift

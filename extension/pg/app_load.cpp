@@ -238,9 +238,7 @@ bool read_cpu(CpuReading *reading)
 	reading->source = source_generation;
 	struct rusage usage;
 	getrusage(RUSAGE_SELF, &usage);
-	struct timespec now;
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	reading->at = static_cast<double>(now.tv_sec) + static_cast<double>(now.tv_nsec) / 1e9;
+	reading->at = monotonic_seconds();
 	reading->own = static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
 	               static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
 	// Within a CPU limit what counts is the group's own use of it (this process's included).

@@ -5,7 +5,17 @@
 
 using pgshift::BatchAssignment;
 using pgshift::batch_can_compute;
-using pgshift::batch_with_assignments;
+
+namespace {
+// The statement with its no-op assignment replaced by `set_list`, as the worker builds it from the span.
+std::optional<std::string> batch_with_assignments(const std::string &statement, const std::string &set_list)
+{
+	std::optional<pgshift::TextSpan> span = pgshift::no_op_assignment(statement);
+	if (!span)
+		return std::nullopt;
+	return statement.substr(0, span->offset) + set_list + statement.substr(span->offset + span->length);
+}
+}  // namespace
 
 TEST(BatchAssignments, IndependentAssignmentsGoInTheSetList) {
 	EXPECT_TRUE(batch_can_compute({{3, {2}, false}}));
