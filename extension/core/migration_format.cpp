@@ -9,7 +9,7 @@
 namespace pgshift {
 namespace {
 
-enum class Type { String, NullableString, Boolean, StringList, StringMap, Object, ObjectList };
+enum class Type { String, NullableString, Boolean, Integer, StringList, StringMap, Object, ObjectList };
 
 struct Shape;
 
@@ -29,7 +29,7 @@ struct Shape {
 // global constructors run when PostgreSQL loads the library.
 struct Format {
 	Shape check, references, table_references, identity, generated, column, exclude, index_parameters,
-	    constraint, opclass, index_field, unique, replica_identity;
+	    constraint, opclass, index_field, unique, replica_identity, partition_by, partition;
 	std::map<std::string, Shape> operations;
 	Shape migration, operation_list_item;
 };
@@ -95,11 +95,26 @@ const Format &format()
 		f.replica_identity = {{{"type", Type::String, true, nullptr, {"NOTHING", "DEFAULT", "INDEX", "FULL"}},
 		                       {"index", Type::String}}};
 
+		// pgshift's extension: partitioned tables (docs/format-extensions.md). A partition's bound is
+		// one of values (LIST), from and to (RANGE), modulus and remainder (HASH), or default.
+		f.partition_by = {{{"strategy", Type::String, true, nullptr, {"list", "range", "hash"}},
+		                   {"columns", Type::StringList, true}}};
+		const std::vector<Field> bound_fields = {{"values", Type::StringList}, {"from", Type::StringList},
+		                                         {"to", Type::StringList},     {"modulus", Type::Integer},
+		                                         {"remainder", Type::Integer}, {"default", Type::Boolean}};
+		f.partition = {{{"name", Type::String, true}}};
+		f.partition.fields.insert(f.partition.fields.end(), bound_fields.begin(), bound_fields.end());
+
 		auto &ops = f.operations;
 		ops["create_table"] = {{{"name", Type::String, true},
 		                        {"columns", Type::ObjectList, true, &f.column},
 		                        {"comment", Type::String},
-		                        {"constraints", Type::ObjectList, false, &f.constraint}}};
+		                        {"constraints", Type::ObjectList, false, &f.constraint},
+		                        {"partition_by", Type::Object, false, &f.partition_by},
+		                        {"partitions", Type::ObjectList, false, &f.partition}}};
+		ops["create_partition"] = {{{"table", Type::String, true}, {"name", Type::String, true}}};
+		ops["create_partition"].fields.insert(ops["create_partition"].fields.end(), bound_fields.begin(),
+		                                      bound_fields.end());
 		ops["add_column"] = {
 		    {{"table", Type::String, true}, {"column", Type::Object, true, &f.column}, {"up", Type::String}}};
 		ops["alter_column"] = {{{"table", Type::String, true},
@@ -161,6 +176,7 @@ const char *type_description(Type type)
 	case Type::String: return "a string";
 	case Type::NullableString: return "a string or null";
 	case Type::Boolean: return "a boolean";
+	case Type::Integer: return "a whole number";
 	case Type::StringList: return "a list of strings";
 	case Type::StringMap: return "an object mapping column names to SQL strings";
 	case Type::Object: return "an object";
@@ -193,6 +209,7 @@ void check_value(const json &value, const Field &field, const std::string &path)
 	case Type::String: ok = value.is_string(); break;
 	case Type::NullableString: ok = value.is_string() || value.is_null(); break;
 	case Type::Boolean: ok = value.is_boolean(); break;
+	case Type::Integer: ok = value.is_number_integer(); break;
 	case Type::Object: ok = value.is_object(); break;
 	case Type::StringList:
 	case Type::ObjectList: ok = value.is_array(); break;

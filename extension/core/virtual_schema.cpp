@@ -99,9 +99,18 @@ VirtualSchema VirtualSchema::from_catalog(const json &catalog)
 	VirtualSchema schema;
 	schema.name_ = catalog.value("name", "");
 	// A partition is part of its partitioned table, which the version schemas show instead.
-	for (const auto &table : catalog.value("tables", json::object()))
+	const json tables = catalog.value("tables", json::object());
+	for (const auto &table : tables)
 		if (!is_internal_name(table.at("name").get<std::string>()) && !table.contains("partitionOf"))
 			schema.tables_.push_back(table_from_catalog(table, schema.index_names_));
+	for (auto &table : schema.tables_) {
+		table.partitioned = table.catalog.value("partitioned", false);
+		for (const auto &partition : tables)
+			if (partition.value("partitionOf", "") == table.physical) {
+				table.partitions.push_back(partition.at("name").get<std::string>());
+				table.sub_partitioned = table.sub_partitioned || partition.value("partitioned", false);
+			}
+	}
 	return schema;
 }
 

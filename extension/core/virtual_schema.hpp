@@ -33,6 +33,11 @@ struct VirtualTable {
 	// Indexes the migration creates on it so far, with the physical columns each covers: a later
 	// operation that replaces one of those columns by a twin would leave the index behind.
 	std::vector<std::pair<std::string, std::set<std::string>>> new_indexes;
+	// A partitioned table (PARTITION BY), with the names of its partitions (from the catalog, or made
+	// by this migration); a partition that is partitioned itself is marked in sub_partitioned.
+	bool partitioned = false;
+	std::vector<std::string> partitions;
+	bool sub_partitioned = false;
 
 	// {"virtual name": "physical name", ...}: how this version's names map onto the table.
 	json column_map() const;

@@ -169,3 +169,45 @@ TEST(CreateTablePlan, RefusesWhatCannotWork)
 	              .substr(0, 5),
 	          "42622");
 }
+
+TEST(CreateTablePlan, PartitionedTableAndItsPartitionsInOrder)
+{
+	json result = plan(R"json({"name": "01", "operations": [{"create_table": {"name": "job", "columns": [
+	    {"name": "id", "type": "bigint"}, {"name": "name", "type": "text"}],
+	    "constraints": [{"name": "job_pkey", "type": "primary_key", "columns": ["name", "id"]}],
+	    "partition_by": {"strategy": "list", "columns": ["name"]},
+	    "partitions": [{"name": "job_rest", "default": true}]}}]})json");
+	ASSERT_EQ(result["start"].size(), 2u);
+	EXPECT_EQ(result["start"][0]["sql"],
+	          "CREATE TABLE \"public\".\"job\" (\n"
+	          "  \"id\" bigint NOT NULL,\n"
+	          "  \"name\" text NOT NULL,\n"
+	          "  CONSTRAINT \"job_pkey\" PRIMARY KEY (\"name\", \"id\")\n) PARTITION BY LIST (\"name\")");
+	EXPECT_EQ(result["start"][1]["sql"], "CREATE TABLE \"public\".\"job_rest\" PARTITION OF \"public\".\"job\" DEFAULT");
+	// Rollback drops the partitioned table, and its partitions with it.
+	ASSERT_EQ(result["rollback"].size(), 1u);
+	EXPECT_EQ(result["rollback"][0]["sql"], "DROP TABLE IF EXISTS \"public\".\"job\"");
+}
+
+TEST(CreateTablePlan, PartitionBoundsOfEachStrategy)
+{
+	json result = plan(R"json({"name": "01", "operations": [{"create_table": {"name": "h", "columns": [
+	    {"name": "k", "type": "int"}], "partition_by": {"strategy": "HASH", "columns": ["k"]},
+	    "partitions": [{"name": "h0", "modulus": 4, "remainder": 3}]}}]})json");
+	EXPECT_EQ(result["start"][1]["sql"],
+	          "CREATE TABLE \"public\".\"h0\" PARTITION OF \"public\".\"h\" FOR VALUES WITH (MODULUS 4, REMAINDER 3)");
+	// RANGE ends of MINVALUE and MAXVALUE need no parser; other values do (NoParser would throw).
+	result = plan(R"json({"name": "01", "operations": [{"create_table": {"name": "r", "columns": [
+	    {"name": "k", "type": "int"}], "partition_by": {"strategy": "range", "columns": ["k"]},
+	    "partitions": [{"name": "r0", "from": ["minvalue"], "to": ["MAXVALUE"]}]}}]})json");
+	EXPECT_EQ(result["start"][1]["sql"],
+	          "CREATE TABLE \"public\".\"r0\" PARTITION OF \"public\".\"r\" FOR VALUES FROM (MINVALUE) TO (MAXVALUE)");
+	EXPECT_EQ(plan_error(R"json({"name": "01", "operations": [{"create_table": {"name": "r", "columns": [
+	    {"name": "k", "type": "int"}], "partition_by": {"strategy": "range", "columns": ["k"]},
+	    "partitions": [{"name": "r0", "from": ["MINVALUE"]}]}}]})json"),
+	          "22023 operations[0] (create_table \"r\"): a RANGE partition needs both \"from\" and \"to\"");
+	EXPECT_EQ(plan_error(R"json({"name": "01", "operations": [{"create_table": {"name": "r", "columns": [
+	    {"name": "k", "type": "int"}], "partition_by": {"strategy": "range", "columns": ["k"]},
+	    "partitions": [{"name": "r0", "from": [], "to": ["MAXVALUE"]}]}}]})json"),
+	          "22023 operations[0] (create_table \"r\"): partition bound \"from\" lists no value");
+}

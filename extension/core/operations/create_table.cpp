@@ -1,10 +1,12 @@
 // create_table: the table is created under its final name at start (only the new version's views
-// show it), nothing happens at complete, and rollback drops it.
+// show it), nothing happens at complete, and rollback drops it. With pgshift's "partition_by" and
+// "partitions", it is a partitioned table and its partitions are made with it.
 #include <set>
 
 #include "core/column_sql.hpp"
 #include "core/error.hpp"
 #include "core/operation_plan.hpp"
+#include "core/partition_sql.hpp"
 #include "core/sql_text.hpp"
 
 namespace pgshift {
@@ -35,6 +37,52 @@ void record_constraint_name(VirtualTable &table, const std::string &name)
 	if (!table.constraint_names.insert(name).second)
 		throw Error(sqlstate::duplicate_object, "constraint \"" + name + "\" is defined more than once on table \"" +
 		                                             table.name + "\"");
+}
+
+// PostgreSQL requires a partitioned table's primary key to contain the partition key; say so before
+// start rather than let the CREATE TABLE fail.
+void check_key_covers_partitioning(const VirtualTable &table, const json &partition_by)
+{
+	if (table.primary_key.empty())
+		return;
+	for (const auto &column : partition_by["columns"]) {
+		bool covered = false;
+		for (const auto &key : table.primary_key)
+			covered = covered || key == column.get<std::string>();
+		if (!covered)
+			throw Error(sqlstate::invalid_migration,
+			            "the primary key of partitioned table \"" + table.name + "\" must include partition key column \"" +
+			                column.get<std::string>() + "\"",
+			            "PostgreSQL enforces a key on a partitioned table partition by partition: add the column to the key.");
+	}
+}
+
+// CREATE TABLE ... PARTITION OF for each of the migration's partitions, in its order.
+std::vector<std::string> partitions_sql(const json &body, VirtualTable &table, const std::string &schema,
+                                        const ExpressionParser &parser)
+{
+	const json partitions = body.value("partitions", json::array());
+	if (!body.contains("partition_by")) {
+		if (!partitions.empty())
+			throw Error(sqlstate::invalid_migration, "\"partitions\" given without \"partition_by\"",
+			            "Say how the table is partitioned: \"partition_by\": {\"strategy\": \"list\", \"columns\": [...]}.");
+		return {};
+	}
+	const std::string strategy = body["partition_by"]["strategy"].get<std::string>();
+	std::set<std::string> names{table.name};
+	std::vector<std::string> statements;
+	for (std::size_t i = 0; i < partitions.size(); i++) {
+		const std::string name = partitions[i].at("name").get<std::string>();
+		check_identifier(name, "partition name");
+		if (!names.insert(name).second)
+			throw Error(sqlstate::duplicate_table, "partitions[" + std::to_string(i) + "]: table \"" + name +
+			                                           "\" is defined more than once in this operation");
+		statements.push_back("CREATE TABLE " + quote_qualified(schema, name) + " PARTITION OF " +
+		                     quote_qualified(schema, table.physical) + " " +
+		                     partition_bound_sql(partitions[i], strategy, parser));
+		table.partitions.push_back(name);
+	}
+	return statements;
 }
 
 }  // namespace
@@ -80,7 +128,15 @@ void plan_create_table(const json &body, PlanningContext &context, OperationPlan
 	std::string create = "CREATE TABLE " + qualified + " (";
 	for (std::size_t i = 0; i < definitions.size(); i++)
 		create += (i == 0 ? "\n  " : ",\n  ") + definitions[i];
-	plan.start.push_back(create + "\n)");
+	create += "\n)";
+	if (body.contains("partition_by")) {
+		check_key_covers_partitioning(table, body["partition_by"]);
+		create += " " + partition_by_sql(body["partition_by"], table);
+		table.partitioned = true;
+	}
+	plan.start.push_back(create);
+	for (const auto &partition : partitions_sql(body, table, context.schema, context.parser))
+		plan.start.push_back(partition);
 
 	for (const auto &column : body["columns"])
 		if (column.contains("comment"))

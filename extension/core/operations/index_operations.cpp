@@ -6,6 +6,7 @@
 
 #include "core/error.hpp"
 #include "core/operation_plan.hpp"
+#include "core/partition_sql.hpp"
 #include "core/sql_text.hpp"
 
 namespace pgshift {
@@ -85,25 +86,50 @@ void plan_create_index(const json &body, PlanningContext &context, OperationPlan
 	}
 
 	const bool new_table = !table.catalog.is_object();
-	std::string sql = std::string("CREATE ") + (body.value("unique", false) ? "UNIQUE " : "") + "INDEX " +
-	                  (new_table ? "" : "CONCURRENTLY ") + quote_ident(name) + " ON " +
-	                  quote_qualified(context.schema, table.physical);
+	// Everything after "ON": the same for the index and, on a partitioned table, for each partition's.
+	std::string definition;
 	if (!body.value("method", "").empty())
-		sql += " USING " + quote_ident(body["method"].get<std::string>());
-	sql += " (" + elements + ")";
+		definition += " USING " + quote_ident(body["method"].get<std::string>());
+	definition += " (" + elements + ")";
 	if (!included.empty())
-		sql += " INCLUDE (" + included + ")";
+		definition += " INCLUDE (" + included + ")";
 	if (!body.value("storage_parameters", "").empty())
-		sql += " WITH (" + body["storage_parameters"].get<std::string>() + ")";
+		definition += " WITH (" + body["storage_parameters"].get<std::string>() + ")";
 	if (!body.value("predicate", "").empty())
-		sql += " WHERE " + rename_columns(body["predicate"].get<std::string>(), table.physical_names(), context.parser);
+		definition += " WHERE " + rename_columns(body["predicate"].get<std::string>(), table.physical_names(), context.parser);
+	const std::string create = std::string("CREATE ") + (body.value("unique", false) ? "UNIQUE " : "") + "INDEX ";
 
 	const std::string qualified_index = quote_qualified(context.schema, name);
-	if (new_table)
-		plan.start.push_back(sql);
-	else
-		plan.concurrent.push_back({sql, "DROP INDEX CONCURRENTLY IF EXISTS " + qualified_index});
-	plan.rollback.push_back("DROP INDEX IF EXISTS " + qualified_index);
+	if (new_table) {
+		plan.start.push_back(create + quote_ident(name) + " ON " + quote_qualified(context.schema, table.physical) + definition);
+	} else if (table.partitioned) {
+		// PostgreSQL builds no index on a partitioned table CONCURRENTLY. The parent's index is made
+		// at start ON ONLY the parent (invalid, no data); the worker builds each partition's
+		// CONCURRENTLY and attaches it, and the last attach makes the parent's valid. A partition made
+		// later gets the index from PostgreSQL itself.
+		if (table.sub_partitioned)
+			throw Error(sqlstate::feature_not_supported,
+			            "table \"" + table.name + "\" has partitions that are partitioned themselves: pgshift cannot build "
+			            "an index on it without a long lock yet",
+			            "Use a raw \"sql\" operation (CREATE INDEX takes a SHARE lock on every partition while it builds).");
+		plan.start.push_back(create + quote_ident(name) + " ON ONLY " + quote_qualified(context.schema, table.physical) +
+		                     definition);
+		for (const auto &partition : table.partitions) {
+			const std::string child = quote_qualified(context.schema, partition_index_name(partition, name));
+			plan.concurrent.push_back({create + "CONCURRENTLY " + quote_ident(partition_index_name(partition, name)) + " ON " +
+			                               quote_qualified(context.schema, partition) + definition,
+			                           "DROP INDEX CONCURRENTLY IF EXISTS " + child});
+			plan.concurrent.push_back({"ALTER INDEX " + qualified_index + " ATTACH PARTITION " + child, ""});
+		}
+	} else {
+		plan.concurrent.push_back({create + "CONCURRENTLY " + quote_ident(name) + " ON " +
+		                               quote_qualified(context.schema, table.physical) + definition,
+		                           "DROP INDEX CONCURRENTLY IF EXISTS " + qualified_index});
+	}
+	plan.rollback.push_back("DROP INDEX IF EXISTS " + qualified_index);   // with the partitions' indexes attached to it
+	if (!new_table && table.partitioned)
+		for (const auto &partition : table.partitions)
+			plan.rollback.push_back("DROP INDEX IF EXISTS " + quote_qualified(context.schema, partition_index_name(partition, name)));
 	context.virt.add_index(name);
 	table.new_indexes.emplace_back(name, covered);
 }
