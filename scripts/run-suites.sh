@@ -97,6 +97,7 @@ run_suite "operation combinations (start, both versions, rollback, complete)" ba
 run_suite "bad input through the CLI" bash test/bad_input/run.sh
 run_suite "through PgBouncer (transaction pooling)" bash test/pgbouncer/run.sh
 run_suite "randomized stress through both versions" bash test/stress/run.sh
+run_suite "randomized stress, partitioned table" env PGSHIFT_STRESS_PARTITIONED=1 PGSHIFT_STRESS_SECONDS=40 bash test/stress/run.sh
 run_suite "pg-boss 9 and 10 live through the upgrade" bash test/pgboss/run.sh
 run_suite "the backfill waits for a paused standby" bash test/replication/run.sh
 run_suite "the backfill yields to the application's load" bash test/throttle/run.sh

@@ -10,7 +10,7 @@ DualWritePlan::Table &DualWritePlan::table(const VirtualTable &virt)
 	for (auto &table : tables_)
 		if (table.physical == virt.physical)
 			return table;
-	tables_.push_back(Table{virt.physical, virt.catalog, {}, ""});
+	tables_.push_back(Table{virt.physical, virt.catalog, virt.partition_catalogs, {}, ""});
 	return tables_.back();
 }
 
@@ -58,8 +58,9 @@ void DualWritePlan::check_supported() const
 			                ": pgshift cannot keep its two versions in step with a row trigger and a backfill",
 			            next_step);
 		};
-		if (table.catalog.value("partitioned", false))
-			refuse("is partitioned");
+		for (const auto &partition : table.partition_catalogs)
+			if (partition.value("partitioned", false))
+				refuse("has a partition that is partitioned itself (\"" + partition.value("name", "") + "\")");
 		if (table.catalog.contains("partitionOf"))
 			refuse("is a partition of \"" + table.catalog["partitionOf"].get<std::string>() + "\"");
 		if (table.catalog.value("inheritedBy", false))
@@ -103,10 +104,23 @@ void DualWritePlan::emit(const std::string &schema, const std::string &new_versi
 			start.push_back("SELECT pgshift._check_dual_write(" + quote_literal(qualified) + "::pg_catalog.regclass)");
 			drops.push_back("DROP TRIGGER IF EXISTS " + quote_ident(dual_write_trigger_name) + " ON " + qualified);
 		}
-		if (!table.touch_column.empty())
-			jobs.push_back(json{{"kind", "backfill"},
-			                    {"table", table.physical},
-			                    {"statement", backfill_batch_sql(schema, table.physical, table.catalog, table.touch_column)}});
+		if (table.touch_column.empty())
+			continue;
+		// A partitioned table holds no rows itself: each partition is backfilled on its own, by its
+		// own key (every partition has the parent's) or its blocks. The trigger on the parent is on
+		// every partition too (PostgreSQL clones it), a partition attached later included.
+		if (table.catalog.value("partitioned", false)) {
+			for (const auto &partition : table.partition_catalogs) {
+				const std::string name = partition.at("name").get<std::string>();
+				jobs.push_back(json{{"kind", "backfill"},
+				                    {"table", name},
+				                    {"statement", backfill_batch_sql(schema, name, partition, table.touch_column)}});
+			}
+			continue;
+		}
+		jobs.push_back(json{{"kind", "backfill"},
+		                    {"table", table.physical},
+		                    {"statement", backfill_batch_sql(schema, table.physical, table.catalog, table.touch_column)}});
 	}
 }
 

@@ -31,8 +31,8 @@ public:
 	bool empty() const { return tables_.empty(); }
 	// The physical tables that get a dual-write trigger or a backfill.
 	std::vector<std::string> tables() const;
-	// Throws for a table whose rows a row trigger and a backfill cannot keep in step: partitioned
-	// tables, inheritance parents and children, tables with rules.
+	// Throws for a table whose rows a row trigger and a backfill cannot keep in step: partitions of
+	// partitions, inheritance parents and children, tables with rules.
 	void check_supported() const;
 
 	// Whether some table of the plan is backfilled (then its version opens only when that is done).
@@ -50,6 +50,7 @@ private:
 	struct Table {
 		std::string physical;
 		json catalog;
+		json partition_catalogs;   // of a partitioned table: its partitions, backfilled one by one
 		std::vector<ColumnAssignment> assignments;
 		std::string touch_column;   // "" when no backfill is needed
 	};

@@ -108,6 +108,7 @@ VirtualSchema VirtualSchema::from_catalog(const json &catalog)
 		for (const auto &partition : tables)
 			if (partition.value("partitionOf", "") == table.physical) {
 				table.partitions.push_back(partition.at("name").get<std::string>());
+				table.partition_catalogs.push_back(partition);
 				table.sub_partitioned = table.sub_partitioned || partition.value("partitioned", false);
 			}
 	}

@@ -37,6 +37,7 @@ struct VirtualTable {
 	// by this migration); a partition that is partitioned itself is marked in sub_partitioned.
 	bool partitioned = false;
 	std::vector<std::string> partitions;
+	json partition_catalogs = json::array();   // the read_schema() entries of the partitions that exist
 	bool sub_partitioned = false;
 
 	// {"virtual name": "physical name", ...}: how this version's names map onto the table.

@@ -15,6 +15,7 @@
 #   PGSHIFT_STRESS_SECONDS   the whole run, about (default 60)
 #   PGSHIFT_STRESS_ROWS      rows filled before the migration (default 3000)
 #   PGSHIFT_STRESS_LOG_DIR   writes every statement's log entry there (JSON lines), to study a failure
+#   PGSHIFT_STRESS_PARTITIONED=1  the table is HASH-partitioned (three partitions, a backfill each)
 #   PGSHIFT_NPM_CACHE        where node-postgres is installed (default /tmp/pgshift-npm-cache)
 #   PGSHIFT_BIN              the pgshift CLI (default: pgshift on PATH)
 # Prints one "FAIL: ..." line per failed check and ends with "N passed, N failed"; exits non-zero on

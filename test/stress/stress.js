@@ -6,7 +6,8 @@
 // Environment: PG* (the server), PGSHIFT_PG_CTL (restarts), PGSHIFT_STRESS_SEED,
 // PGSHIFT_STRESS_SECONDS (whole run), PGSHIFT_STRESS_ROWS, PGSHIFT_STRESS_DB_PREFIX,
 // PGSHIFT_STRESS_RESULT (file for "passed failed"), PGSHIFT_BIN (the CLI), PGSHIFT_STRESS_WORK (temp dir),
-// PGSHIFT_STRESS_LOG_DIR (where to write every statement's log entry).
+// PGSHIFT_STRESS_LOG_DIR (where to write every statement's log entry), PGSHIFT_STRESS_PARTITIONED=1
+// (accounts is HASH-partitioned by id into three partitions: one trigger, a backfill per partition).
 const fs = require('fs');
 const path = require('path');
 const { spawn } = require('child_process');
@@ -18,10 +19,13 @@ const { Model } = require('./lib/model');
 const SCHEMA = 'public';
 const V1 = 'public_01_accounts';
 const V2 = 'public_02_amount_bigint';
+const PARTITIONED = process.env.PGSHIFT_STRESS_PARTITIONED === '1';
 const MIGRATION_1 = { name: '01_accounts', operations: [{ create_table: { name: 'accounts', columns: [
   { name: 'id', type: 'integer', pk: true },
   { name: 'amount', type: 'text', nullable: false },
-  { name: 'note', type: 'text', nullable: true }] } }] };
+  { name: 'note', type: 'text', nullable: true }],
+  ...(PARTITIONED ? { partition_by: { strategy: 'hash', columns: ['id'] },
+                      partitions: [0, 1, 2].map((r) => ({ name: `accounts_${r}`, modulus: 3, remainder: r })) } : {}) } }] };
 const MIGRATION_2 = { name: '02_amount_bigint', operations: [{ alter_column: {
   table: 'accounts', column: 'amount', type: 'bigint', up: 'CAST(amount AS bigint)', down: 'CAST(amount AS text)' } }] };
 
