@@ -162,3 +162,26 @@ SELECT pgshift.is_active('pt') AS active;
 CREATE TABLE pt.job_nested PARTITION OF pt.job FOR VALUES IN ('nested') PARTITION BY LIST (id);
 SELECT pgshift.start('pt', $${"name": "05", "operations": [
   {"create_index": {"name": "job_name_id", "table": "job", "columns": [{"column": "id"}]}}]}$$);
+
+-- detach_partition: both versions keep seeing its rows until complete, which detaches it (and drops
+-- it, with "drop": true); rollback has nothing to undo.
+INSERT INTO pt.job (id, name) VALUES (3000, 'web'), (3001, 'batch');
+CREATE TEMP TABLE before_detach AS SELECT pgshift.read_schema('pt') AS snapshot;
+SELECT pgshift.start('pt', $${"name": "05", "operations": [
+  {"detach_partition": {"table": "job", "name": "job_sms"}}]}$$) ->> 'status';
+SELECT pgshift.rollback('pt') ->> 'status';
+SELECT pgshift.read_schema('pt') = (SELECT snapshot FROM before_detach) AS unchanged_after_rollback;
+SELECT pgshift.start('pt', $${"name": "bad", "operations": [{"detach_partition": {"table": "job", "name": "job_nope"}}]}$$);
+SELECT pgshift.start('pt', $${"name": "05", "operations": [
+  {"detach_partition": {"table": "job", "name": "job_batch"}},
+  {"detach_partition": {"table": "job", "name": "job_web", "drop": true}},
+  {"detach_partition": {"table": "job", "name": "job_nested", "drop": true}}]}$$) ->> 'status';
+SELECT count(*) FILTER (WHERE id IN (3000, 3001)) AS detached_rows_seen_by_old FROM pt_04.job;
+SELECT count(*) FILTER (WHERE id IN (3000, 3001)) AS detached_rows_seen_by_new FROM pt_05.job;
+SELECT pgshift.complete('pt') ->> 'status';
+SELECT relname, relispartition FROM pg_class WHERE relname IN ('job_batch', 'job_web', 'job_nested') AND relnamespace = 'pt'::regnamespace;
+SELECT id, name FROM pt.job_batch WHERE id = 3001;
+SELECT count(*) FILTER (WHERE id IN (3000, 3001)) AS detached_rows_in_table FROM pt.job;
+SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = 'pt.job'::regclass ORDER BY 1;
+-- The table's index stays valid: every partition left has its index.
+SELECT indisvalid FROM pg_index WHERE indexrelid = 'pt.job_by_payload'::regclass;

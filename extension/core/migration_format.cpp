@@ -115,6 +115,7 @@ const Format &format()
 		ops["create_partition"] = {{{"table", Type::String, true}, {"name", Type::String, true}}};
 		ops["create_partition"].fields.insert(ops["create_partition"].fields.end(), bound_fields.begin(),
 		                                      bound_fields.end());
+		ops["detach_partition"] = {{{"table", Type::String, true}, {"name", Type::String, true}, {"drop", Type::Boolean}}};
 		ops["add_column"] = {
 		    {{"table", Type::String, true}, {"column", Type::Object, true, &f.column}, {"up", Type::String}}};
 		ops["alter_column"] = {{{"table", Type::String, true},

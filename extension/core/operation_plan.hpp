@@ -67,6 +67,7 @@ void plan_rename_constraint(const json &body, PlanningContext &context, Operatio
 void plan_set_replica_identity(const json &body, PlanningContext &context, OperationPlan &plan);
 void plan_raw_sql(const json &body, PlanningContext &context, OperationPlan &plan);
 void plan_create_partition(const json &body, PlanningContext &context, OperationPlan &plan);   // pgshift's extension
+void plan_detach_partition(const json &body, PlanningContext &context, OperationPlan &plan);   // pgshift's extension
 
 // The table an operation names, or an undefined_table error.
 VirtualTable &existing_table(PlanningContext &context, const std::string &name);

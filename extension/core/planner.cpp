@@ -30,7 +30,8 @@ OperationPlanner planner_for(const std::string &kind)
 	                                                {"rename_constraint", plan_rename_constraint},
 	                                                {"set_replica_identity", plan_set_replica_identity},
 	                                                {"sql", plan_raw_sql},
-	                                                {"create_partition", plan_create_partition}};
+	                                                {"create_partition", plan_create_partition},
+	                                                {"detach_partition", plan_detach_partition}};
 	auto found = planners->find(kind);
 	if (found == planners->end())
 		throw Error(sqlstate::feature_not_supported, "operation \"" + kind + "\" is not supported yet");

@@ -1,4 +1,6 @@
-// create_partition (pgshift's extension of the format): a new partition of a partitioned table.
+// create_partition and detach_partition (pgshift's extensions of the format).
+//
+// create_partition: a new partition of a partitioned table.
 //
 // On a table that exists, the partition is made as an ordinary table shaped like its parent and then
 // attached: ATTACH PARTITION takes SHARE UPDATE EXCLUSIVE on the parent, which lets the application
@@ -8,6 +10,10 @@
 // storage, not schema: both versions see the rows routed to it. Rollback drops it, but only while it
 // is empty: rows written into it during the migration were written through one of the versions, and
 // dropping them would lose them.
+//
+// detach_partition: the partition stays part of the table for both versions until complete, which
+// detaches it last (after the final column renames, so that it keeps the table's final shape), and
+// drops it if asked to. Start changes nothing, so rollback has nothing to undo.
 #include "core/error.hpp"
 #include "core/operation_plan.hpp"
 #include "core/partition_sql.hpp"
@@ -48,6 +54,24 @@ void plan_create_partition(const json &body, PlanningContext &context, Operation
 	                        ") FROM ONLY " + qualified + " LIMIT 1");
 	plan.rollback.push_back("DROP TABLE IF EXISTS " + qualified);
 	table.partitions.push_back(name);
+}
+
+void plan_detach_partition(const json &body, PlanningContext &context, OperationPlan &plan)
+{
+	VirtualTable &table = existing_table(context, body.at("table").get<std::string>());
+	const std::string name = body.at("name").get<std::string>();
+	bool found = false;
+	for (const auto &partition : table.partitions)
+		found = found || partition == name;
+	if (!found)
+		throw Error(sqlstate::undefined_table, "table \"" + table.name + "\" has no partition \"" + name + "\"");
+	// Its index of an index the migration builds on the table is still built: the table's index is
+	// valid only once every partition has one.
+	const std::string qualified = quote_qualified(context.schema, name);
+	plan.complete_after_renames.push_back("ALTER TABLE " + quote_qualified(context.schema, table.name) +
+	                                      " DETACH PARTITION " + qualified);
+	if (body.value("drop", false))
+		plan.complete_after_renames.push_back("DROP TABLE " + qualified);
 }
 
 }  // namespace pgshift
