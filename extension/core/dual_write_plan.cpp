@@ -151,44 +151,14 @@ std::string column_type(const json &catalog, const std::string &column)
 std::string keyset_batch_sql(const std::string &table, const json &catalog, const std::vector<std::string> &key,
                              const std::string &touch)
 {
-	const std::size_t n = key.size();
-	std::string columns, typed_cursor, descending, stop_columns, bound_row, stop_row, cursor_out, stop_out;
-	for (std::size_t i = 0; i < n; i++) {
-		std::string sep = i == 0 ? "" : ", ";
-		std::string column = quote_ident(key[i]);
-		std::string type = column_type(catalog, key[i]);
-		columns += sep + column;
-		typed_cursor += sep + "($1)[" + std::to_string(i + 1) + "]::" + type;
-		descending += sep + column + " DESC";
-		stop_columns += sep + "CASE WHEN $1 IS NULL THEN (SELECT " + column + " FROM last) ELSE ($1)[" +
-		                std::to_string(n + i + 1) + "]::" + type + " END AS " + column;
-		bound_row += sep + "(SELECT " + column + " FROM bound)";
-		stop_row += sep + "(SELECT " + column + " FROM stop)";
-		cursor_out += sep + column + "::pg_catalog.text";
-		stop_out += ", (SELECT " + column + "::pg_catalog.text FROM stop)";
-	}
-	std::string after_cursor = "($1 IS NULL OR (" + columns + ") > (" + typed_cursor + "))";
-	// The batch is a key range (cursor, bound]: bound is the key $2 rows on, or the backfill's stop
-	// key when fewer remain (then the batch is the last one). The stop key is the table's last key
-	// when the first batch ran, carried in the cursor after the key: every row that needs the
-	// backfill was there when start committed (start's ACCESS EXCLUSIVE lock waited for every
-	// transaction that had written the table), and every row written since, whatever its key, went
-	// through the trigger; so the backfill does not chase the rows an application keeps inserting.
-	// One index range scan then updates the range, locking each row as it goes, in key order; rows
-	// written meanwhile went through the trigger already, so the range may gain or lose rows
-	// without harm. The no-op update fires the dual-write trigger, which computes the new columns.
-	// The cursor is the keys as text, which the worker's fixed settings make exact for every type
-	// (pg/worker_settings.hpp).
-	return "WITH last AS MATERIALIZED (SELECT " + columns + " FROM " + table + " WHERE $1 IS NULL ORDER BY " + descending +
-	       " LIMIT 1),\n" +
-	       "stop AS MATERIALIZED (SELECT " + stop_columns + "),\n" +
-	       "bound AS MATERIALIZED ((SELECT " + columns + ", false AS at_end FROM " + table + " WHERE " + after_cursor +
-	       " AND (" + columns + ") <= (" + stop_row + ") ORDER BY " + columns + " OFFSET $2 - 1 LIMIT 1)\n" +
-	       "  UNION ALL (SELECT " + columns + ", true FROM stop) LIMIT 1),\n" +
-	       "updated AS (UPDATE " + table + " _pgshift_t SET " + quote_ident(touch) + " = _pgshift_t." + quote_ident(touch) +
-	       " WHERE " + after_cursor + " AND (" + columns + ") <= (" + bound_row + ") RETURNING 1)\n" +
-	       "SELECT (SELECT pg_catalog.count(*)::bigint FROM updated), (SELECT CASE WHEN NOT at_end THEN ARRAY[" +
-	       cursor_out + stop_out + "] END FROM bound)";
+	// The batch is a key range (cursor, bound] (see keyset_range). One index range scan then updates
+	// the range, locking each row as it goes, in key order; rows written meanwhile went through the
+	// trigger already, so the range may gain or lose rows without harm. The no-op update fires the
+	// dual-write trigger, which computes the new columns.
+	const KeysetRange range = keyset_range(table, catalog, key);
+	return range.ctes + "updated AS (UPDATE " + table + " _pgshift_t SET " + quote_ident(touch) + " = _pgshift_t." +
+	       quote_ident(touch) + " WHERE " + range.in_range + " RETURNING 1)\n" +
+	       "SELECT (SELECT pg_catalog.count(*)::bigint FROM updated), " + range.next_cursor;
 }
 
 std::string block_range_batch_sql(const std::string &table, const std::string &touch)
@@ -221,6 +191,43 @@ std::string block_range_batch_sql(const std::string &table, const std::string &t
 }
 
 }  // namespace
+
+KeysetRange keyset_range(const std::string &table, const json &catalog, const std::vector<std::string> &key)
+{
+	const std::size_t n = key.size();
+	std::string columns, typed_cursor, descending, stop_columns, bound_row, stop_row, cursor_out, stop_out;
+	for (std::size_t i = 0; i < n; i++) {
+		std::string sep = i == 0 ? "" : ", ";
+		std::string column = quote_ident(key[i]);
+		std::string type = column_type(catalog, key[i]);
+		columns += sep + column;
+		typed_cursor += sep + "($1)[" + std::to_string(i + 1) + "]::" + type;
+		descending += sep + column + " DESC";
+		stop_columns += sep + "CASE WHEN $1 IS NULL THEN (SELECT " + column + " FROM last) ELSE ($1)[" +
+		                std::to_string(n + i + 1) + "]::" + type + " END AS " + column;
+		bound_row += sep + "(SELECT " + column + " FROM bound)";
+		stop_row += sep + "(SELECT " + column + " FROM stop)";
+		cursor_out += sep + column + "::pg_catalog.text";
+		stop_out += ", (SELECT " + column + "::pg_catalog.text FROM stop)";
+	}
+	std::string after_cursor = "($1 IS NULL OR (" + columns + ") > (" + typed_cursor + "))";
+	// Bound is the key $2 rows on, or the stop key when fewer remain (then the batch is the last
+	// one). The stop key is the table's last key when the first batch ran, carried in the cursor
+	// after the key: every row that needs the batch was there when start committed (start's ACCESS
+	// EXCLUSIVE lock waited for every transaction that had written the table), and every row written
+	// since, whatever its key, went through the trigger; so the batches do not chase the rows an
+	// application keeps inserting. The cursor is the keys as text, which the worker's fixed settings
+	// make exact for every type (pg/worker_settings.hpp).
+	KeysetRange range;
+	range.ctes = "WITH last AS MATERIALIZED (SELECT " + columns + " FROM " + table + " WHERE $1 IS NULL ORDER BY " +
+	             descending + " LIMIT 1),\n" + "stop AS MATERIALIZED (SELECT " + stop_columns + "),\n" +
+	             "bound AS MATERIALIZED ((SELECT " + columns + ", false AS at_end FROM " + table + " WHERE " + after_cursor +
+	             " AND (" + columns + ") <= (" + stop_row + ") ORDER BY " + columns + " OFFSET $2 - 1 LIMIT 1)\n" +
+	             "  UNION ALL (SELECT " + columns + ", true FROM stop) LIMIT 1),\n";
+	range.in_range = after_cursor + " AND (" + columns + ") <= (" + bound_row + ")";
+	range.next_cursor = "(SELECT CASE WHEN NOT at_end THEN ARRAY[" + cursor_out + stop_out + "] END FROM bound)";
+	return range;
+}
 
 std::string backfill_batch_sql(const std::string &schema, const std::string &table, const json &catalog,
                                const std::string &touch_column)

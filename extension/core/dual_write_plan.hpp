@@ -70,4 +70,15 @@ inline constexpr const char *dual_write_trigger_name = "~pgshift_dual_write";
 std::string backfill_batch_sql(const std::string &schema, const std::string &table, const json &catalog,
                                const std::string &touch_column);
 
+// The key-range part of a keyset batch over `table` (quoted, qualified) by `key`: the CTEs last,
+// stop and bound (ending in ",\n"), the condition that a row is in the batch's range (the row's
+// columns unqualified), and the next cursor (NULL after the last batch). A batch statement is
+// ctes + "<work> AS (... WHERE in_range ...)" + "SELECT (SELECT count(*) FROM <work>), next_cursor".
+struct KeysetRange {
+	std::string ctes;
+	std::string in_range;
+	std::string next_cursor;
+};
+KeysetRange keyset_range(const std::string &table, const json &catalog, const std::vector<std::string> &key);
+
 }  // namespace pgshift

@@ -116,6 +116,10 @@ const Format &format()
 		ops["create_partition"].fields.insert(ops["create_partition"].fields.end(), bound_fields.begin(),
 		                                      bound_fields.end());
 		ops["detach_partition"] = {{{"table", Type::String, true}, {"name", Type::String, true}, {"drop", Type::Boolean}}};
+		ops["rebuild_table"] = {{{"table", Type::String, true},
+		                         {"primary_key", Type::StringList},
+		                         {"partition_by", Type::Object, false, &f.partition_by},
+		                         {"partitions", Type::ObjectList, false, &f.partition}}};
 		ops["add_column"] = {
 		    {{"table", Type::String, true}, {"column", Type::Object, true, &f.column}, {"up", Type::String}}};
 		ops["alter_column"] = {{{"table", Type::String, true},

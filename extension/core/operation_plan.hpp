@@ -30,6 +30,7 @@ struct OperationPlan {
 	std::vector<Statement> rollback;  // run in this order; operations are undone last-first
 	std::vector<ConcurrentStep> concurrent;  // run after start's transaction, outside any (by the worker)
 	std::vector<ConcurrentStep> after_backfill;  // the same, once the backfills are done (checks they prove)
+	std::vector<json> rebuild_jobs;   // worker jobs as planned (rebuild_table's copy), after every backfill
 	bool refresh_views_on_complete = false;
 	// Physical (table, column) pairs that complete drops: start refuses a migration whose complete
 	// could not drop them (a view or a generated column of the user's depends on them).
@@ -68,6 +69,7 @@ void plan_set_replica_identity(const json &body, PlanningContext &context, Opera
 void plan_raw_sql(const json &body, PlanningContext &context, OperationPlan &plan);
 void plan_create_partition(const json &body, PlanningContext &context, OperationPlan &plan);   // pgshift's extension
 void plan_detach_partition(const json &body, PlanningContext &context, OperationPlan &plan);   // pgshift's extension
+void plan_rebuild_table(const json &body, PlanningContext &context, OperationPlan &plan);      // pgshift's extension
 
 // The table an operation names, or an undefined_table error.
 VirtualTable &existing_table(PlanningContext &context, const std::string &name);

@@ -31,7 +31,8 @@ OperationPlanner planner_for(const std::string &kind)
 	                                                {"set_replica_identity", plan_set_replica_identity},
 	                                                {"sql", plan_raw_sql},
 	                                                {"create_partition", plan_create_partition},
-	                                                {"detach_partition", plan_detach_partition}};
+	                                                {"detach_partition", plan_detach_partition},
+	                                                {"rebuild_table", plan_rebuild_table}};
 	auto found = planners->find(kind);
 	if (found == planners->end())
 		throw Error(sqlstate::feature_not_supported, "operation \"" + kind + "\" is not supported yet");
@@ -142,6 +143,7 @@ json plan_start(const std::string &schema, const json &migration, const json &ca
 	json dropped_columns = json::array();
 	bool refresh_views = false;
 	std::vector<std::pair<ConcurrentStep, std::string>> after_backfill;
+	json rebuild_jobs = json::array();
 
 	const json &operations = migration["operations"];
 	// Raw SQL run at start may change anything: it stands alone, and the new version's views are then
@@ -168,6 +170,10 @@ json plan_start(const std::string &schema, const json &migration, const json &ca
 		append_jobs(jobs, plan.concurrent, label);
 		for (const auto &job : plan.after_backfill)
 			after_backfill.emplace_back(job, label);
+		for (json job : plan.rebuild_jobs) {
+			job["op"] = label;
+			rebuild_jobs.push_back(std::move(job));
+		}
 		rollbacks.emplace_back(label, plan.rollback);
 		rollback_is_raw_sql.push_back(operation_kind(operations[i]) == "sql");
 		for (const auto &column : plan.dropped_columns)
@@ -179,6 +185,8 @@ json plan_start(const std::string &schema, const json &migration, const json &ca
 	std::vector<Statement> create_triggers, drop_triggers;
 	dual_writes.emit(schema, version_schema, previous_version, pending_version, create_triggers, drop_triggers, jobs);
 	const PrimaryKeySwaps key_swaps = plan_primary_key_swaps(schema, virt, before);
+	for (auto &job : rebuild_jobs)
+		jobs.push_back(job);
 	for (const auto &[job, label] : after_backfill)
 		append_jobs(jobs, {job}, label);
 	append_jobs(jobs, key_swaps.jobs, "primary keys");

@@ -181,8 +181,8 @@ PrimaryKeySwaps plan_primary_key_swaps(const std::string &schema, const VirtualS
 {
 	PrimaryKeySwaps swaps;
 	for (const auto &table : virt.tables()) {
-		if (!table.catalog.is_object() || table.primary_key.empty())
-			continue;
+		if (!table.catalog.is_object() || table.primary_key.empty() || table.rebuilt)
+			continue;   // new, keyless, or rebuilt: a rebuilt table's key is its rebuild's (rebuild_table.cpp)
 		KeySwap swap(schema, virt, table, swaps);
 		if (swap.changes())
 			swap.plan(before);

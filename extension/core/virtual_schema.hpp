@@ -35,6 +35,7 @@ struct VirtualTable {
 	std::vector<std::pair<std::string, std::set<std::string>>> new_indexes;
 	// A partitioned table (PARTITION BY), with the names of its partitions (from the catalog, or made
 	// by this migration); a partition that is partitioned itself is marked in sub_partitioned.
+	bool rebuilt = false;   // rebuild_table moved it to a new physical table (no other operation may touch it)
 	bool partitioned = false;
 	std::vector<std::string> partitions;
 	json partition_catalogs = json::array();   // the read_schema() entries of the partitions that exist

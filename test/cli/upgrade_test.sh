@@ -156,3 +156,28 @@ assert_exit "complete with this CLI" 0 "$PGSHIFT" complete
 assert_eq "every row right" "2000 2000" "$(sql "SELECT count(*) || ' ' || count(*) FILTER (WHERE price = id) FROM items")"
 extension_objects "$PGDATABASE" "$work/updated_030_objects.sql"
 assert_files_equal "the same objects as a new install" "$work/fresh_objects.sql" "$work/updated_030_objects.sql"
+
+# A database made with pgshift 0.4.0, its backfill waiting: after the update the job goes on and
+# completes, and the update's new operation (rebuild_table, whose trigger function 0.5.0 adds) works.
+test_case "upgrade from 0.4.0"
+fresh_db upgrade_from_040
+sql "CREATE EXTENSION pgshift VERSION '0.4.0'" >/dev/null
+failed=$({ sql "CREATE TABLE public.items (id int PRIMARY KEY, price text);
+              INSERT INTO public.items SELECT g, g::text FROM generate_series(1, 2000) g;
+              SELECT pgshift.start('public', '{\"name\": \"01_price_int\", \"operations\": [{\"alter_column\": {\"table\": \"items\",
+               \"column\": \"price\", \"type\": \"integer\", \"up\": \"CAST(price AS integer)\", \"down\": \"CAST(price AS text)\"}}]}',
+               '{\"paused\": true}');" 2>&1 | grep -i error; })
+assert_eq "0.4.0 starts its migration" "" "$failed"
+assert_exit "ALTER EXTENSION pgshift UPDATE from 0.4.0" 0 psql -X -q -v ON_ERROR_STOP=1 -c "ALTER EXTENSION pgshift UPDATE TO '$VERSION'"
+sql "SELECT pgshift.backfill_resume('public')" >/dev/null
+assert_exit "complete with this CLI" 0 "$PGSHIFT" complete
+assert_eq "every row right" "2000 2000" "$(sql "SELECT count(*) || ' ' || count(*) FILTER (WHERE price = id) FROM items")"
+printf '%s' '{"name": "02_rebuild", "operations": [{"rebuild_table": {"table": "items",
+  "partition_by": {"strategy": "hash", "columns": ["id"]},
+  "partitions": [{"name": "items_0", "modulus": 2, "remainder": 0}, {"name": "items_1", "modulus": 2, "remainder": 1}]}}]}' \
+  >"$work/02_rebuild.json"
+assert_exit "a rebuild after the update" 0 "$PGSHIFT" start "$work/02_rebuild.json" --complete
+assert_eq "the table is partitioned, every row there" "p 2000" \
+  "$(sql "SELECT (SELECT relkind::text FROM pg_class WHERE oid = 'public.items'::regclass) || ' ' || count(*) FROM items")"
+extension_objects "$PGDATABASE" "$work/updated_040_objects.sql"
+assert_files_equal "the same objects as a new install" "$work/fresh_objects.sql" "$work/updated_040_objects.sql"

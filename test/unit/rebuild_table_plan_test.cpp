@@ -1,0 +1,108 @@
+#include <gtest/gtest.h>
+
+#include "core/error.hpp"
+#include "core/planner.hpp"
+
+using namespace pgshift;
+
+namespace {
+
+// Bound values here are constants: no column references.
+class ConstantsOnly final : public ExpressionParser {
+public:
+	std::vector<ColumnReference> column_references(const std::string &) const override { return {}; }
+	DefaultKind default_kind(const std::string &, const std::string &) const override { return DefaultKind::stable; }
+};
+
+const json catalog = json::parse(R"({"name": "public", "tables": {
+  "queue": {"name": "queue", "columns": {"name": {"name": "name", "type": "text", "attnum": 1, "nullable": false}},
+            "primaryKey": ["name"]},
+  "job": {"name": "job", "primaryKey": ["id"],
+          "columns": {"id": {"name": "id", "type": "integer", "attnum": 1, "nullable": false},
+                      "name": {"name": "name", "type": "text", "attnum": 2, "nullable": false},
+                      "doubled": {"name": "doubled", "type": "integer", "attnum": 3, "generated": "id * 2"}},
+          "foreignKeys": {"job_queue_fk": {"name": "job_queue_fk", "referencedTable": "queue"}}}}})");
+
+json plan(const std::string &operations)
+{
+	static const ConstantsOnly parser;
+	return plan_start("public", json::parse(R"({"name": "02", "operations": )" + operations + "}"), catalog,
+	                  json::object(), parser);
+}
+
+std::string plan_error(const std::string &operations)
+{
+	try {
+		plan(operations);
+		return "";
+	} catch (const Error &error) {
+		return error.what();
+	}
+}
+
+const std::string partitioned_rebuild = R"([{"rebuild_table": {"table": "job", "primary_key": ["name", "id"],
+    "partition_by": {"strategy": "list", "columns": ["name"]},
+    "partitions": [{"name": "job_rest", "default": true}]}}])";
+
+}  // namespace
+
+TEST(RebuildTablePlan, StartMakesTheRebuildItsPartitionsAndBothTriggers)
+{
+	json result = plan(partitioned_rebuild);
+	std::vector<std::string> start;
+	for (const auto &step : result["start"])
+		start.push_back(step["sql"]);
+	ASSERT_EQ(start.size(), 7u);
+	EXPECT_EQ(start[0], "CREATE TABLE \"public\".\"_pgshift_rebuild_job\" (LIKE \"public\".\"job\" INCLUDING DEFAULTS "
+	                    "INCLUDING CONSTRAINTS INCLUDING GENERATED INCLUDING STORAGE INCLUDING COMPRESSION INCLUDING "
+	                    "COMMENTS) PARTITION BY LIST (\"name\")");
+	EXPECT_EQ(start[1], "CREATE TABLE \"public\".\"job_rest\" PARTITION OF \"public\".\"_pgshift_rebuild_job\" DEFAULT");
+	EXPECT_EQ(start[2], "SELECT pgshift._rebuild_prepare('\"public\".\"job\"'::pg_catalog.regclass, "
+	                    "'\"public\".\"_pgshift_rebuild_job\"'::pg_catalog.regclass, ARRAY['name', 'id']::pg_catalog.name[])");
+	// Each table's trigger finds rows in the other by the other's key, and carries no generated column.
+	EXPECT_EQ(start[3], "CREATE TRIGGER \"~pgshift_rebuild_sync\" BEFORE INSERT OR UPDATE OR DELETE ON \"public\".\"job\" "
+	                    "FOR EACH ROW EXECUTE FUNCTION pgshift.rebuild_sync('\"public\".\"_pgshift_rebuild_job\"', '2', "
+	                    "'name', 'id', 'id', 'name')");
+	EXPECT_EQ(start[5], "CREATE TRIGGER \"~pgshift_rebuild_sync\" BEFORE INSERT OR UPDATE OR DELETE ON "
+	                    "\"public\".\"_pgshift_rebuild_job\" FOR EACH ROW EXECUTE FUNCTION "
+	                    "pgshift.rebuild_sync('\"public\".\"job\"', '1', 'id', 'id', 'name')");
+	// The copy is a backfill job of the table, so the new version opens when it is done.
+	ASSERT_EQ(result["jobs"].size(), 1u);
+	EXPECT_EQ(result["jobs"][0]["kind"], "backfill");
+	EXPECT_EQ(result["jobs"][0]["table"], "job");
+	const std::string copy = result["jobs"][0]["statement"];
+	EXPECT_NE(copy.find("INSERT INTO \"public\".\"_pgshift_rebuild_job\" (\"id\", \"name\") SELECT \"id\", \"name\" FROM "
+	                    "\"public\".\"job\" _pgshift_t WHERE"),
+	          std::string::npos);
+	EXPECT_NE(copy.find("FOR SHARE ON CONFLICT (\"name\", \"id\") DO NOTHING"), std::string::npos);
+	// The new version's view reads the rebuild.
+	std::string physical;
+	for (const auto &table : result["overlay"]["tables"])
+		if (table["name"] == "job")
+			physical = table["physical"];
+	EXPECT_EQ(physical, "_pgshift_rebuild_job");
+	ASSERT_EQ(result["complete"].size(), 2u);
+	EXPECT_EQ(result["complete"][0]["sql"], "SELECT pgshift._rebuild_swap('\"public\".\"job\"'::pg_catalog.regclass, "
+	                                        "'\"public\".\"_pgshift_rebuild_job\"'::pg_catalog.regclass)");
+	EXPECT_EQ(result["complete"][1]["sql"], "ALTER TABLE \"public\".\"_pgshift_rebuild_job\" RENAME TO \"job\"");
+	ASSERT_EQ(result["rollback"].size(), 2u);
+	EXPECT_EQ(result["rollback"][1]["sql"], "DROP TABLE IF EXISTS \"public\".\"_pgshift_rebuild_job\"");
+}
+
+TEST(RebuildTablePlan, RefusesWhatItCannotCarryOverYet)
+{
+	EXPECT_EQ(plan_error(R"([{"rebuild_table": {"table": "queue"}}])"),
+	          "operations[0] (rebuild_table \"queue\"): table \"queue\" is referenced by foreign key \"job_queue_fk\" of "
+	          "table \"job\": pgshift cannot rebuild it yet");
+	EXPECT_EQ(plan_error(R"([{"rebuild_table": {"table": "job", "partition_by": {"strategy": "list", "columns": ["name"]}}}])"),
+	          "operations[0] (rebuild_table \"job\"): the primary key of the rebuilt table \"job\" must include partition "
+	          "key column \"name\"");
+	EXPECT_EQ(plan_error(R"([{"rebuild_table": {"table": "job"}},
+	                         {"rename_column": {"table": "job", "from": "name", "to": "queue"}}])"),
+	          "operations[1] (rename_column \"job\"): table \"job\" is rebuilt by this migration: pgshift cannot combine "
+	          "other operations on it with rebuild_table yet");
+	EXPECT_EQ(plan_error(R"([{"rename_column": {"table": "job", "from": "name", "to": "queue"}},
+	                         {"rebuild_table": {"table": "job"}}])"),
+	          "operations[1] (rebuild_table \"job\"): table \"job\" has a column renamed by an earlier operation of this "
+	          "migration: pgshift cannot rebuild it yet");
+}
