@@ -16,6 +16,7 @@ t0, t1 = $t0, $t1
 lat = []
 for line in sys.stdin:
     f = line.split()  # client_id transaction_no latency_us script_no end_epoch_s end_us
+    if len(f) < 6 or not f[2].isdigit(): continue   # a failed or skipped transaction has no latency
     end = int(f[4]) * 1000000 + int(f[5]); start = end - int(f[2])
     if end >= t0 and start <= t1: lat.append(int(f[2]) / 1000.0)
 lat.sort()

@@ -11,7 +11,11 @@
 CREATE FUNCTION pgshift.rebuild_sync() RETURNS trigger
     AS 'MODULE_PATHNAME', 'pgshift_rebuild_sync' LANGUAGE C;
 COMMENT ON FUNCTION pgshift.rebuild_sync() IS
-    'pgshift: the row trigger that writes a write of a table being rebuilt on its rebuild too, and back (its arguments: the other table, its key, the columns)';
+    'pgshift: the row trigger that writes a write of a table being rebuilt on its rebuild too, and back (its arguments: the other table, what to do with a missing row, its key, the columns); as a TRUNCATE trigger, refuses TRUNCATE';
+CREATE FUNCTION pgshift._rebuild_sync_wanted() RETURNS boolean
+    AS 'MODULE_PATHNAME', 'pgshift_rebuild_sync_wanted' LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION pgshift._rebuild_sync_wanted() IS
+    'pgshift internal: the WHEN condition of rebuild_sync(): false for its own mirror writes and for the worker''s copy';
 
 -- The name a table's index or constraint has on its rebuild until complete (the original names are
 -- the old table's until it is dropped): the same name gives the same stand-in.
@@ -42,6 +46,19 @@ BEGIN
         RAISE EXCEPTION 'table % has row-level security: pgshift cannot rebuild it yet', old_table
             USING ERRCODE = '0A000';
     END IF;
+    IF EXISTS (SELECT FROM pg_publication_rel p WHERE p.prrelid = old_table)
+       OR EXISTS (SELECT FROM pg_publication p WHERE p.puballtables) THEN
+        RAISE EXCEPTION 'table % is published for logical replication: pgshift cannot rebuild it yet', old_table
+            USING ERRCODE = '0A000', HINT = 'Its subscribers would stop receiving its changes at complete.';
+    END IF;
+    IF EXISTS (SELECT FROM pg_constraint c WHERE c.conrelid = old_table AND NOT c.convalidated) THEN
+        RAISE EXCEPTION 'table % has a constraint that is NOT VALID: pgshift cannot rebuild it yet', old_table
+            USING ERRCODE = '0A000', HINT = 'Validate it first (ALTER TABLE ... VALIDATE CONSTRAINT): the rebuild checks every row it copies.';
+    END IF;
+    IF (SELECT c.relreplident FROM pg_class c WHERE c.oid = old_table) = 'i' THEN
+        RAISE EXCEPTION 'table % has a replica identity by index: pgshift cannot rebuild it yet', old_table
+            USING ERRCODE = '0A000';
+    END IF;
     -- The key, under the stand-in of the old key's name (the table's own name for it when it has none).
     EXECUTE format('ALTER TABLE %s ADD CONSTRAINT %I PRIMARY KEY (%s)', new_table,
                    pgshift._rebuild_name(coalesce((SELECT c.conname FROM pg_constraint c
@@ -49,9 +66,11 @@ BEGIN
                                                   (SELECT c.relname || '_pkey' FROM pg_class c WHERE c.oid = old_table)::name)),
                    (SELECT string_agg(quote_ident(k), ', ' ORDER BY o) FROM unnest(key_columns) WITH ORDINALITY u(k, o)));
     -- Unique and exclusion constraints and foreign keys, as PostgreSQL prints them.
-    FOR item IN SELECT c.conname, pg_get_constraintdef(c.oid) AS definition FROM pg_constraint c
+    FOR item IN SELECT c.conname, c.contype, pg_get_constraintdef(c.oid) AS definition FROM pg_constraint c
                  WHERE c.conrelid = old_table AND c.contype IN ('u', 'x', 'f') ORDER BY c.contype DESC, c.conname LOOP
-        EXECUTE format('ALTER TABLE %s ADD CONSTRAINT %I %s', new_table, pgshift._rebuild_name(item.conname), item.definition);
+        -- A foreign key's name is the table's own business; the others name an index, one per schema.
+        EXECUTE format('ALTER TABLE %s ADD CONSTRAINT %I %s', new_table,
+                       CASE WHEN item.contype = 'f' THEN item.conname ELSE pgshift._rebuild_name(item.conname) END, item.definition);
     END LOOP;
     -- The other indexes: pg_get_indexdef's text with the stand-in name and the rebuild's name.
     FOR item IN SELECT i.indexrelid, x.relname, i.indisunique, pg_get_indexdef(i.indexrelid) AS definition,
@@ -76,6 +95,13 @@ BEGIN
                        CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(pg_get_userbyid(a.grantee)) END AS grantee
                   FROM pg_class c, aclexplode(c.relacl) a WHERE c.oid = old_table AND a.grantee <> c.relowner LOOP
         EXECUTE format('GRANT %s ON %s TO %s%s', item.privilege_type, new_table, item.grantee,
+                       CASE WHEN item.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END);
+    END LOOP;
+    FOR item IN SELECT a.attname, x.privilege_type, x.is_grantable,
+                       CASE WHEN x.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(pg_get_userbyid(x.grantee)) END AS grantee
+                  FROM pg_attribute a, aclexplode(a.attacl) x
+                 WHERE a.attrelid = old_table AND a.attnum > 0 AND NOT a.attisdropped AND a.attacl IS NOT NULL LOOP
+        EXECUTE format('GRANT %s (%I) ON %s TO %s%s', item.privilege_type, item.attname, new_table, item.grantee,
                        CASE WHEN item.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END);
     END LOOP;
     FOR item IN SELECT new_table::oid AS relation UNION ALL SELECT p.relid FROM pg_partition_tree(new_table) p WHERE p.relid <> new_table LOOP
@@ -103,7 +129,12 @@ DECLARE
     indexes name[];
     original name;
 BEGIN
+    -- The rebuild first, then the table: the new version's writers (the ones left at complete) lock
+    -- them in that order, the rebuild by their statement and the table through its trigger, so
+    -- complete waits for them instead of deadlocking with them.
+    EXECUTE format('LOCK TABLE %s, %s IN ACCESS EXCLUSIVE MODE', new_table, old_table);
     EXECUTE format('DROP TRIGGER IF EXISTS "~pgshift_rebuild_sync" ON %s', new_table);
+    EXECUTE format('DROP TRIGGER IF EXISTS "~pgshift_rebuild_truncate" ON %s', new_table);
     FOR item IN SELECT d.objid::regclass AS sequence, a.attname FROM pg_depend d
                   JOIN pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid
                  WHERE d.classid = 'pg_class'::regclass AND d.refclassid = 'pg_class'::regclass
@@ -111,7 +142,7 @@ BEGIN
                    AND (SELECT c.relkind FROM pg_class c WHERE c.oid = d.objid) = 'S' LOOP
         EXECUTE format('ALTER SEQUENCE %s OWNED BY %s.%I', item.sequence, new_table, item.attname);
     END LOOP;
-    constraints := ARRAY(SELECT c.conname FROM pg_constraint c WHERE c.conrelid = old_table AND c.contype IN ('p', 'u', 'x', 'f'));
+    constraints := ARRAY(SELECT c.conname FROM pg_constraint c WHERE c.conrelid = old_table AND c.contype IN ('p', 'u', 'x'));
     IF NOT EXISTS (SELECT FROM pg_constraint c WHERE c.conrelid = old_table AND c.contype = 'p') THEN
         constraints := constraints || (SELECT c.relname || '_pkey' FROM pg_class c WHERE c.oid = old_table)::name;
     END IF;

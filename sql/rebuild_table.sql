@@ -41,6 +41,10 @@ CREATE FUNCTION rb.stamp() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN N
 CREATE TRIGGER stamp BEFORE UPDATE ON rb.job FOR EACH ROW EXECUTE FUNCTION rb.stamp();
 SELECT pgshift.start('rb', $${"name": "bad", "operations": [{"rebuild_table": {"table": "job", "primary_key": ["name", "id"]}}]}$$);
 DROP TRIGGER stamp ON rb.job;
+-- The new key must keep the rows the old key tells apart, and be NOT NULL.
+SELECT pgshift.start('rb', $${"name": "bad", "operations": [{"rebuild_table": {"table": "job", "primary_key": ["name"],
+  "partition_by": {"strategy": "list", "columns": ["name"]}}}]}$$);
+SELECT pgshift.start('rb', $${"name": "bad", "operations": [{"rebuild_table": {"table": "job", "primary_key": ["data", "id"]}}]}$$);
 SELECT pgshift.is_active('rb') AS active, pgshift.read_schema('rb') = (SELECT snapshot FROM schema_before) AS unchanged;
 
 -- Start: the rebuild is made, filled by the worker and kept in step.
@@ -69,11 +73,24 @@ SELECT (SELECT count(*) FROM rb_01.job) AS old_rows, (SELECT count(*) FROM rb_02
        (SELECT count(*) FROM rb_01.job o JOIN rb_02.job n USING (id) WHERE (o.*)::text = (n.*)::text) AS same_rows;
 SELECT tableoid::regclass AS partition FROM rb._pgshift_rebuild_job WHERE id = 3;
 -- A row the old table cannot hold (its key is id alone) fails the write in both.
-INSERT INTO rb_02.job (id, name) VALUES (6, 'email');
+INSERT INTO rb_02.job (id, name) VALUES (6, 'sms');
 SELECT count(*) AS rows_with_id_6 FROM rb_02.job WHERE id = 6;
 -- Constraints hold on both sides.
 INSERT INTO rb_02.job (name, state) VALUES ('nope', 'created');
 INSERT INTO rb_01.job (name, state) VALUES ('sms', 'lost');
+
+-- An upsert that conflicts writes nothing, so nothing is mirrored; one that updates is mirrored.
+INSERT INTO rb_01.job (id, name, state) VALUES (7, 'sms', 'done') ON CONFLICT (id) DO NOTHING;
+INSERT INTO rb_01.job (id, name, state) VALUES (8, 'email', 'done') ON CONFLICT (id) DO UPDATE SET state = 'active';
+-- A row moved to another partition through the new version: the old table gets the move.
+UPDATE rb_02.job SET name = 'sms' WHERE id = 9;
+SELECT o.id, o.name, o.state, n.name AS new_name, n.state AS new_state
+  FROM rb_01.job o JOIN rb_02.job n USING (id) WHERE id IN (7, 8, 9) ORDER BY id;
+-- TRUNCATE would empty one table of the two: refused on both.
+TRUNCATE rb.job;
+TRUNCATE rb._pgshift_rebuild_job;
+SELECT (SELECT count(*) FROM rb_01.job) AS old_rows, (SELECT count(*) FROM rb_02.job) AS new_rows,
+       (SELECT count(*) FROM rb_01.job o JOIN rb_02.job n USING (id) WHERE (o.*)::text = (n.*)::text) AS same_rows;
 
 -- Rollback: the table exactly as it was, with the rows the old version wrote.
 SELECT pgshift.rollback('rb') ->> 'status';
@@ -81,6 +98,19 @@ SELECT pgshift.read_schema('rb') = (SELECT snapshot FROM schema_before) AS schem
 SELECT relname FROM pg_class WHERE relnamespace = 'rb'::regnamespace AND (relname LIKE '\_pgshift%' OR relname IN ('job_email', 'job_sms', 'job_rest'));
 SELECT count(*) AS triggers_left FROM pg_trigger WHERE tgname = '~pgshift_rebuild_sync';
 SELECT count(*) AS rows, count(*) FILTER (WHERE data ->> 'key' LIKE '%-1') AS written_during FROM rb.job;
+
+-- A row the copy has not reached yet, given a key past the copy's end: the trigger copies it.
+SELECT pgshift.start('rb', $${"name": "02", "operations": [{"rebuild_table": {"table": "job", "primary_key": ["name", "id"]}}]}$$,
+  '{"paused": true, "backfill_batch_size": 100}') ->> 'status';
+SELECT pgshift._backfill_batch('rb', '02', 1) AS copied_rows;
+UPDATE rb_01.job SET id = 500000 WHERE id = 600;
+DELETE FROM rb_01.job WHERE id = 601;
+DO $$ BEGIN WHILE pgshift._backfill_batch('rb', '02', 1) IS NOT NULL LOOP END LOOP; END $$;
+SELECT (SELECT count(*) FROM rb.job) AS old_rows, (SELECT count(*) FROM rb._pgshift_rebuild_job) AS rebuilt_rows,
+       (SELECT count(*) FROM rb._pgshift_rebuild_job WHERE id IN (600, 601)) AS stale_rows,
+       (SELECT count(*) FROM rb._pgshift_rebuild_job WHERE id = 500000) AS moved_row;
+SELECT pgshift.rollback('rb') ->> 'status';
+UPDATE rb.job SET id = 600 WHERE id = 500000;
 
 -- Start again, write, complete: the new shape, under the old names, with every row.
 SELECT pgshift.start('rb', $${"name": "02", "operations": [{"rebuild_table": {"table": "job",

@@ -1,57 +1,109 @@
-// pgshift.rebuild_sync(): the BEFORE INSERT OR UPDATE OR DELETE row trigger that keeps a table and
+// pgshift.rebuild_sync(): the AFTER INSERT OR UPDATE OR DELETE row trigger that keeps a table and
 // its rebuild (rebuild_table, core/operations/rebuild_table.cpp) in step while both versions live:
-// the old version writes the old table, the new version the new one, and each write is made on the
-// other table too, in the same transaction, before the row itself is written.
+// the old version writes the old table, the new version the new one, and each row written is
+// written on the other table too, in the same transaction.
 //
-// Arguments: the other table (qualified and quoted), the number K of its key columns, those K
-// columns, then the columns to carry (every stored column; both tables have the same ones). A row
-// is found in the other table by that table's own key, with the values of the row as it was (OLD).
-// No ON CONFLICT anywhere: a row one table cannot hold (a key the other allows twice) fails the
-// write, so the two never part silently.
+// AFTER, not BEFORE: it fires only for rows actually written (an INSERT ... ON CONFLICT DO NOTHING
+// that conflicts writes nothing), and a row an UPDATE moves to another partition arrives as the
+// DELETE and the INSERT PostgreSQL makes of it.
 //
-// The other table's trigger sees the write this one makes and leaves it alone (writing_other_table),
-// as it leaves the worker's copy batch alone (write_origin: the copy reads the old table, so it is
-// in step by construction). Neither is a setting a client could change.
+// Arguments: the other table (qualified and quoted); "insert-missing" or "ignore-missing" (what an
+// UPDATE that finds no row there does: the old table's trigger inserts the row, because a row the
+// copy has not reached may have been given a key behind the copy's cursor); the number K of the
+// other table's key columns, those K columns; then the columns to carry (every stored column; both
+// tables have the same ones). A row is found in the other table by that table's own key, with the
+// values of the row as it was. No ON CONFLICT: a row one table cannot hold fails the write.
+//
+// The write runs as the other table's owner: the client was allowed the write it made, and the
+// mirror of it must not fail on a column privilege the client needs no more. It reads the latest
+// committed state, as foreign-key checks do, so a REPEATABLE READ writer cannot miss a row the copy
+// committed after its snapshot (its own snapshot is the crosscheck: a conflict is a serialization
+// failure). Operators are named with their schema, so a client's search_path cannot change them.
+//
+// Whether it fires at all is the WHEN condition pgshift._rebuild_sync_wanted(): not for the write
+// this trigger makes on the other table (writing_other_table), nor for the worker's copy batch (it
+// fills the rebuild from the table; write_origin). Neither is a setting a client could change.
+//
+// As a BEFORE TRUNCATE statement trigger it refuses TRUNCATE, which fires no row trigger.
 //
 // PostgreSQL regime: plain data only in these frames (see docs/design.md).
 extern "C" {
 #include "postgres.h"
 
 #include "access/htup_details.h"
-#include "catalog/pg_type.h"
+#include "access/xact.h"
+#include "catalog/pg_class.h"
+#include "catalog/pg_operator.h"
 #include "commands/trigger.h"
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "lib/stringinfo.h"
+#include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/hsearch.h"
+#include "utils/inval.h"
+#include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
+#include "utils/snapmgr.h"
+#include "utils/syscache.h"
+#include "utils/typcache.h"
 
 PG_FUNCTION_INFO_V1(pgshift_rebuild_sync);
+PG_FUNCTION_INFO_V1(pgshift_rebuild_sync_wanted);
 }
 
 #include "pg/write_origin.hpp"
 
 namespace {
 
-// Set while this backend's trigger writes the other table: that table's trigger then does nothing.
-// Reset by PG_FINALLY on an error, so a savepoint rolled back to cannot leave it set.
+// Set while this backend's trigger writes the other table. Reset by PG_FINALLY on an error, so a
+// savepoint rolled back to cannot leave it set.
 bool writing_other_table = false;
 
 enum SyncEvent { sync_insert = 0, sync_update = 1, sync_delete = 2, sync_events = 3 };
 
 // A trigger's statements, prepared once per backend and trigger (a partition's clone of the
-// trigger is a trigger of its own): bounded by the number of rebuild triggers.
+// trigger is a trigger of its own). Any relation cache invalidation (a column's type changed, a
+// trigger dropped) throws them all away, so they never outlive what they were planned for and the
+// table stays as small as the triggers that fire.
 struct SyncPlans {
-	Oid trigger;        // hash key
+	Oid trigger;   // hash key
 	SPIPlanPtr plans[sync_events];
 };
 
 HTAB *sync_plans = nullptr;
+bool plans_stale = false;
+bool invalidation_registered = false;
+
+void mark_plans_stale(Datum, Oid)
+{
+	plans_stale = true;
+}
+
+void forget_stale_plans(void)
+{
+	if (!invalidation_registered) {
+		CacheRegisterRelcacheCallback(mark_plans_stale, (Datum) 0);
+		invalidation_registered = true;
+	}
+	if (!plans_stale || sync_plans == nullptr)
+		return;
+	HASH_SEQ_STATUS scan;
+	hash_seq_init(&scan, sync_plans);
+	for (auto *entry = static_cast<SyncPlans *>(hash_seq_search(&scan)); entry != nullptr;
+	     entry = static_cast<SyncPlans *>(hash_seq_search(&scan)))
+		for (SPIPlanPtr &plan : entry->plans)
+			if (plan != nullptr)
+				SPI_freeplan(plan);
+	hash_destroy(sync_plans);
+	sync_plans = nullptr;
+	plans_stale = false;
+}
 
 struct SyncArguments {
 	const char *target;
+	bool insert_missing;
 	int key_count;
 	char **key;
 	int column_count;
@@ -60,18 +112,20 @@ struct SyncArguments {
 
 SyncArguments sync_arguments(const Trigger *trigger)
 {
-	if (trigger->tgnargs < 3)
+	if (trigger->tgnargs < 5)
 		ereport(ERROR, (errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
-		                errmsg("pgshift.rebuild_sync() needs the other table, its key and the columns as arguments")));
+		                errmsg("pgshift.rebuild_sync() needs the other table, what to do with a missing row, its key "
+		                       "and the columns as arguments")));
 	SyncArguments arguments;
 	arguments.target = trigger->tgargs[0];
-	arguments.key_count = pg_strtoint32(trigger->tgargs[1]);
-	if (arguments.key_count < 1 || arguments.key_count + 2 > trigger->tgnargs)
+	arguments.insert_missing = strcmp(trigger->tgargs[1], "insert-missing") == 0;
+	arguments.key_count = pg_strtoint32(trigger->tgargs[2]);
+	if (arguments.key_count < 1 || arguments.key_count + 3 >= trigger->tgnargs)
 		ereport(ERROR, (errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
 		                errmsg("pgshift.rebuild_sync(): bad key column count %d", arguments.key_count)));
-	arguments.key = trigger->tgargs + 2;
-	arguments.columns = trigger->tgargs + 2 + arguments.key_count;
-	arguments.column_count = trigger->tgnargs - 2 - arguments.key_count;
+	arguments.key = trigger->tgargs + 3;
+	arguments.columns = trigger->tgargs + 3 + arguments.key_count;
+	arguments.column_count = trigger->tgnargs - 3 - arguments.key_count;
 	return arguments;
 }
 
@@ -90,16 +144,40 @@ int column_number(TupleDesc descriptor, const char *name)
 	return 0;
 }
 
-// "a" = $1, "b" = $2 ... joined by `separator`, numbering from `first`.
-void append_assignments(StringInfo sql, char **names, int count, int first, const char *separator)
+Oid column_type(TupleDesc descriptor, const char *name)
 {
-	for (int i = 0; i < count; i++)
-		appendStringInfo(sql, "%s%s = $%d", i == 0 ? "" : separator, quote_identifier(names[i]), first + i);
+	return TupleDescAttr(descriptor, column_number(descriptor, name) - 1)->atttypid;
+}
+
+// OPERATOR(schema.=) of `type`'s default equality, as foreign-key checks write it.
+void append_equality(StringInfo sql, Oid type)
+{
+	TypeCacheEntry *entry = lookup_type_cache(type, TYPECACHE_EQ_OPR);
+	if (!OidIsValid(entry->eq_opr))
+		ereport(ERROR, (errcode(ERRCODE_UNDEFINED_FUNCTION),
+		                errmsg("pgshift.rebuild_sync(): type %s has no equality operator", format_type_be(type))));
+	HeapTuple tuple = SearchSysCache1(OPEROID, ObjectIdGetDatum(entry->eq_opr));
+	if (!HeapTupleIsValid(tuple))
+		elog(ERROR, "cache lookup failed for operator %u", entry->eq_opr);
+	auto *form = reinterpret_cast<Form_pg_operator>(GETSTRUCT(tuple));
+	appendStringInfo(sql, " OPERATOR(%s.%s) ", quote_identifier(get_namespace_name(form->oprnamespace)),
+	                 NameStr(form->oprname));
+	ReleaseSysCache(tuple);
+}
+
+// "a" OPERATOR(pg_catalog.=) $n AND ... for the key, numbering from `first`.
+void append_key_condition(StringInfo sql, const SyncArguments &arguments, TupleDesc descriptor, int first)
+{
+	for (int i = 0; i < arguments.key_count; i++) {
+		appendStringInfo(sql, "%s%s", i == 0 ? "" : " AND ", quote_identifier(arguments.key[i]));
+		append_equality(sql, column_type(descriptor, arguments.key[i]));
+		appendStringInfo(sql, "$%d", first + i);
+	}
 }
 
 // The statement for `event`: its parameters are the carried columns of the new row ($1..$n, for
 // INSERT and UPDATE) and then the key of the old row (for UPDATE and DELETE).
-char *sync_sql(const SyncArguments &arguments, SyncEvent event)
+char *sync_sql(const SyncArguments &arguments, SyncEvent event, TupleDesc descriptor)
 {
 	StringInfoData sql;
 	initStringInfo(&sql);
@@ -114,12 +192,13 @@ char *sync_sql(const SyncArguments &arguments, SyncEvent event)
 		appendStringInfoChar(&sql, ')');
 	} else if (event == sync_update) {
 		appendStringInfo(&sql, "UPDATE %s SET ", arguments.target);
-		append_assignments(&sql, arguments.columns, n, 1, ", ");
+		for (int i = 0; i < n; i++)
+			appendStringInfo(&sql, "%s%s = $%d", i == 0 ? "" : ", ", quote_identifier(arguments.columns[i]), i + 1);
 		appendStringInfoString(&sql, " WHERE ");
-		append_assignments(&sql, arguments.key, arguments.key_count, n + 1, " AND ");
+		append_key_condition(&sql, arguments, descriptor, n + 1);
 	} else {
 		appendStringInfo(&sql, "DELETE FROM %s WHERE ", arguments.target);
-		append_assignments(&sql, arguments.key, arguments.key_count, 1, " AND ");
+		append_key_condition(&sql, arguments, descriptor, 1);
 	}
 	return sql.data;
 }
@@ -134,15 +213,16 @@ Oid *sync_types(const SyncArguments &arguments, SyncEvent event, TupleDesc descr
 	int next = 0;
 	if (values)
 		for (int i = 0; i < arguments.column_count; i++)
-			types[next++] = TupleDescAttr(descriptor, column_number(descriptor, arguments.columns[i]) - 1)->atttypid;
+			types[next++] = column_type(descriptor, arguments.columns[i]);
 	if (key)
 		for (int i = 0; i < arguments.key_count; i++)
-			types[next++] = TupleDescAttr(descriptor, column_number(descriptor, arguments.key[i]) - 1)->atttypid;
+			types[next++] = column_type(descriptor, arguments.key[i]);
 	return types;
 }
 
 SPIPlanPtr sync_plan(const Trigger *trigger, const SyncArguments &arguments, SyncEvent event, TupleDesc descriptor)
 {
+	forget_stale_plans();
 	if (sync_plans == nullptr) {
 		HASHCTL control;
 		memset(&control, 0, sizeof(control));
@@ -158,12 +238,12 @@ SPIPlanPtr sync_plan(const Trigger *trigger, const SyncArguments &arguments, Syn
 		return entry->plans[event];
 	int count = 0;
 	Oid *types = sync_types(arguments, event, descriptor, &count);
-	SPIPlanPtr plan = SPI_prepare(sync_sql(arguments, event), count, types);
+	SPIPlanPtr plan = SPI_prepare(sync_sql(arguments, event, descriptor), count, types);
 	if (plan == nullptr)
 		elog(ERROR, "pgshift.rebuild_sync(): SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
 	if (SPI_keepplan(plan) != 0)
 		elog(ERROR, "pgshift.rebuild_sync(): SPI_keepplan failed");
-	entry->plans[event] = plan;   // cached plans are revalidated by PostgreSQL when the tables change
+	entry->plans[event] = plan;
 	return plan;
 }
 
@@ -185,31 +265,66 @@ void sync_values(const SyncArguments &arguments, SyncEvent event, TupleDesc desc
 		}
 }
 
+Oid owner_of(const char *qualified)
+{
+	Oid relation = DatumGetObjectId(DirectFunctionCall1(regclassin, CStringGetDatum(qualified)));
+	HeapTuple tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(relation));
+	if (!HeapTupleIsValid(tuple))
+		elog(ERROR, "cache lookup failed for relation %u", relation);
+	Oid owner = reinterpret_cast<Form_pg_class>(GETSTRUCT(tuple))->relowner;
+	ReleaseSysCache(tuple);
+	return owner;
+}
+
+// Runs `plan` as `owner`, reading the latest committed rows; returns the rows it wrote.
+uint64 run_sync(SPIPlanPtr plan, Datum *values, char *nulls, Oid owner, const char *target)
+{
+	Oid user;
+	int security;
+	GetUserIdAndSecContext(&user, &security);
+	uint64 written = 0;
+	writing_other_table = true;
+	SetUserIdAndSecContext(owner, security | SECURITY_LOCAL_USERID_CHANGE);
+	PG_TRY();
+	{
+		int result = IsolationUsesXactSnapshot()
+		                 ? SPI_execute_snapshot(plan, values, nulls, GetLatestSnapshot(), GetTransactionSnapshot(), false,
+		                                        false, 0)
+		                 : SPI_execute_plan(plan, values, nulls, false, 0);
+		if (result < 0)
+			elog(ERROR, "pgshift.rebuild_sync(): writing %s failed: %s", target, SPI_result_code_string(result));
+		written = SPI_processed;
+	}
+	PG_FINALLY();
+	{
+		SetUserIdAndSecContext(user, security);
+		writing_other_table = false;
+	}
+	PG_END_TRY();
+	return written;
+}
+
 void write_other_table(TriggerData *data, SyncEvent event)
 {
 	const SyncArguments arguments = sync_arguments(data->tg_trigger);
 	TupleDesc descriptor = RelationGetDescr(data->tg_relation);
 	HeapTuple row = event == sync_update ? data->tg_newtuple : data->tg_trigtuple;
-	const int count = (event != sync_delete ? arguments.column_count : 0) + (event != sync_insert ? arguments.key_count : 0);
-	Datum *values = static_cast<Datum *>(palloc(sizeof(Datum) * count));
-	char *nulls = static_cast<char *>(palloc(count + 1));
+	const int most = arguments.column_count + arguments.key_count;
+	Datum *values = static_cast<Datum *>(palloc(sizeof(Datum) * most));
+	char *nulls = static_cast<char *>(palloc(most + 1));
 	sync_values(arguments, event, descriptor, row, data->tg_trigtuple, values, nulls);
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "pgshift.rebuild_sync(): SPI_connect failed");
-	SPIPlanPtr plan = sync_plan(data->tg_trigger, arguments, event, descriptor);
-	writing_other_table = true;
-	PG_TRY();
-	{
-		int result = SPI_execute_plan(plan, values, nulls, false, 0);
-		if (result < 0)
-			elog(ERROR, "pgshift.rebuild_sync(): writing %s failed: %s", arguments.target, SPI_result_code_string(result));
+	const Oid owner = owner_of(arguments.target);
+	uint64 written = run_sync(sync_plan(data->tg_trigger, arguments, event, descriptor), values, nulls, owner,
+	                          arguments.target);
+	if (event == sync_update && written == 0 && arguments.insert_missing) {
+		// Not copied yet: the row goes in now, as it is (the copy's ON CONFLICT DO NOTHING then
+		// leaves it), since its key may have moved behind the copy's cursor or past its end.
+		sync_values(arguments, sync_insert, descriptor, row, data->tg_trigtuple, values, nulls);
+		run_sync(sync_plan(data->tg_trigger, arguments, sync_insert, descriptor), values, nulls, owner, arguments.target);
 	}
-	PG_FINALLY();
-	{
-		writing_other_table = false;
-	}
-	PG_END_TRY();
 	SPI_finish();
 }
 
@@ -221,19 +336,28 @@ extern "C" Datum pgshift_rebuild_sync(PG_FUNCTION_ARGS)
 		ereport(ERROR, (errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
 		                errmsg("pgshift.rebuild_sync() must be called as a trigger")));
 	auto *data = reinterpret_cast<TriggerData *>(fcinfo->context);
-	if (!TRIGGER_FIRED_BEFORE(data->tg_event) || !TRIGGER_FIRED_FOR_ROW(data->tg_event) ||
-	    TRIGGER_FIRED_BY_TRUNCATE(data->tg_event))
+	if (TRIGGER_FIRED_BY_TRUNCATE(data->tg_event))
+		ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+		                errmsg("table \"%s\" is being rebuilt by a pgshift migration: TRUNCATE would empty one of its "
+		                       "two tables only",
+		                       RelationGetRelationName(data->tg_relation)),
+		                errhint("Delete the rows instead, or complete or roll back the migration first.")));
+	if (!TRIGGER_FIRED_AFTER(data->tg_event) || !TRIGGER_FIRED_FOR_ROW(data->tg_event))
 		ereport(ERROR, (errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
-		                errmsg("pgshift.rebuild_sync() must be a BEFORE INSERT OR UPDATE OR DELETE row trigger")));
-	HeapTuple result = TRIGGER_FIRED_BY_UPDATE(data->tg_event) ? data->tg_newtuple : data->tg_trigtuple;
-	// The worker's batches leave the other table alone: the copy batch fills the new table from the
-	// old one. (rebuild_table takes no other operation on its table, so no dual-write backfill of
-	// the old table runs beside it.)
-	if (writing_other_table || write_origin_of(data->tg_relation).backfill)
-		return PointerGetDatum(result);
-	const SyncEvent event = TRIGGER_FIRED_BY_INSERT(data->tg_event)   ? sync_insert
-	                        : TRIGGER_FIRED_BY_UPDATE(data->tg_event) ? sync_update
-	                                                                   : sync_delete;
-	write_other_table(data, event);
-	return PointerGetDatum(result);
+		                errmsg("pgshift.rebuild_sync() must be an AFTER INSERT OR UPDATE OR DELETE row trigger "
+		                       "or a BEFORE TRUNCATE statement trigger")));
+	if (!writing_other_table) {
+		const SyncEvent event = TRIGGER_FIRED_BY_INSERT(data->tg_event)   ? sync_insert
+		                        : TRIGGER_FIRED_BY_UPDATE(data->tg_event) ? sync_update
+		                                                                   : sync_delete;
+		write_other_table(data, event);
+	}
+	return PointerGetDatum(nullptr);
+}
+
+// pgshift._rebuild_sync_wanted(): the WHEN condition of the row triggers, checked as each row is
+// written, so that neither the mirror write nor the copy queues an event at all.
+extern "C" Datum pgshift_rebuild_sync_wanted(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_BOOL(!writing_other_table && !backfill_statement_running());
 }

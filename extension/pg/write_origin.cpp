@@ -48,6 +48,14 @@ struct WritingStatement {
 	int deleting_view_count;
 	Oid *deleted_through_views; // the relation behind each view the statement deletes through
 	MemoryContextCallback on_release;
+	// Partitions rows were routed to, and the relation of the statement each belongs to: a row
+	// trigger asks for every row, and looking the ancestors up in pg_inherits each time made a
+	// routed INSERT several times slower. A partition keeps its parent while a statement writing
+	// through the parent runs (detaching it takes a lock that conflicts with the statement's).
+	static constexpr int routed_capacity = 16;
+	int routed_count;
+	Oid routed_from[routed_capacity];
+	Oid routed_to[routed_capacity];
 };
 
 WritingStatement *innermost = nullptr;
@@ -285,17 +293,28 @@ bool writes_relation(const WritingStatement *statement, Oid relation)
 }
 
 // The relation the statement names for `rel`: rel itself, or the partitioned table it was routed from.
-Oid written_relation(const WritingStatement *statement, Relation rel)
+Oid written_relation(WritingStatement *statement, Relation rel)
 {
 	Oid relation = RelationGetRelid(rel);
 	if (writes_relation(statement, relation) || !rel->rd_rel->relispartition)
 		return relation;
+	for (int i = 0; i < statement->routed_count; i++)
+		if (statement->routed_from[i] == relation)
+			return statement->routed_to[i];
+	Oid found = relation;
 	List *ancestors = get_partition_ancestors(relation);
 	ListCell *cell;
 	foreach (cell, ancestors)
-		if (writes_relation(statement, lfirst_oid(cell)))
-			return lfirst_oid(cell);
-	return relation;
+		if (writes_relation(statement, lfirst_oid(cell))) {
+			found = lfirst_oid(cell);
+			break;
+		}
+	list_free(ancestors);
+	if (statement->routed_count < WritingStatement::routed_capacity) {
+		statement->routed_from[statement->routed_count] = relation;
+		statement->routed_to[statement->routed_count++] = found;
+	}
+	return found;
 }
 
 [[noreturn]] void refuse_two_versions(Relation rel, const char *how)
@@ -361,7 +380,7 @@ void register_write_origin_hooks(void)
 WriteOrigin write_origin_of(Relation rel)
 {
 	WriteOrigin origin{false, InvalidOid};
-	const WritingStatement *statement = innermost;
+	WritingStatement *statement = innermost;
 	if (statement == nullptr) {
 		if (statements_before_load)
 			origin.view_namespace = view_of_running_portal(rel);
@@ -409,4 +428,9 @@ bool forget_backfill_statement(void)
 	backfill_computes_expected = false;
 	backfill_text = nullptr;
 	return expected;
+}
+
+bool backfill_statement_running(void)
+{
+	return innermost != nullptr && innermost->backfill;
 }

@@ -39,3 +39,6 @@ WriteOrigin write_origin_of(Relation rel);
 void expect_backfill_statement(const char *text, bool computes_new_columns);
 // Ends the mark; true if no statement took it.
 bool forget_backfill_statement(void);
+// Whether the innermost statement running is the worker's backfill batch (a row trigger fired by it
+// asks, without naming its table).
+bool backfill_statement_running(void);

@@ -52,7 +52,7 @@ TEST(RebuildTablePlan, StartMakesTheRebuildItsPartitionsAndBothTriggers)
 	std::vector<std::string> start;
 	for (const auto &step : result["start"])
 		start.push_back(step["sql"]);
-	ASSERT_EQ(start.size(), 7u);
+	ASSERT_EQ(start.size(), 11u);
 	EXPECT_EQ(start[0], "CREATE TABLE \"public\".\"_pgshift_rebuild_job\" (LIKE \"public\".\"job\" INCLUDING DEFAULTS "
 	                    "INCLUDING CONSTRAINTS INCLUDING GENERATED INCLUDING STORAGE INCLUDING COMPRESSION INCLUDING "
 	                    "COMMENTS) PARTITION BY LIST (\"name\")");
@@ -60,12 +60,16 @@ TEST(RebuildTablePlan, StartMakesTheRebuildItsPartitionsAndBothTriggers)
 	EXPECT_EQ(start[2], "SELECT pgshift._rebuild_prepare('\"public\".\"job\"'::pg_catalog.regclass, "
 	                    "'\"public\".\"_pgshift_rebuild_job\"'::pg_catalog.regclass, ARRAY['name', 'id']::pg_catalog.name[])");
 	// Each table's trigger finds rows in the other by the other's key, and carries no generated column.
-	EXPECT_EQ(start[3], "CREATE TRIGGER \"~pgshift_rebuild_sync\" BEFORE INSERT OR UPDATE OR DELETE ON \"public\".\"job\" "
-	                    "FOR EACH ROW EXECUTE FUNCTION pgshift.rebuild_sync('\"public\".\"_pgshift_rebuild_job\"', '2', "
+	// The old table's trigger inserts a row an update finds missing (not copied yet); the rebuild's does not.
+	EXPECT_EQ(start[3], "CREATE TRIGGER \"~pgshift_rebuild_sync\" AFTER INSERT OR UPDATE OR DELETE ON \"public\".\"job\" "
+	                    "FOR EACH ROW WHEN (pgshift._rebuild_sync_wanted()) EXECUTE FUNCTION "
+	                    "pgshift.rebuild_sync('\"public\".\"_pgshift_rebuild_job\"', 'insert-missing', '2', "
 	                    "'name', 'id', 'id', 'name')");
-	EXPECT_EQ(start[5], "CREATE TRIGGER \"~pgshift_rebuild_sync\" BEFORE INSERT OR UPDATE OR DELETE ON "
-	                    "\"public\".\"_pgshift_rebuild_job\" FOR EACH ROW EXECUTE FUNCTION "
-	                    "pgshift.rebuild_sync('\"public\".\"job\"', '1', 'id', 'id', 'name')");
+	EXPECT_EQ(start[4], "CREATE TRIGGER \"~pgshift_rebuild_truncate\" BEFORE TRUNCATE ON \"public\".\"job\" FOR EACH "
+	                    "STATEMENT EXECUTE FUNCTION pgshift.rebuild_sync()");
+	EXPECT_EQ(start[7], "CREATE TRIGGER \"~pgshift_rebuild_sync\" AFTER INSERT OR UPDATE OR DELETE ON "
+	                    "\"public\".\"_pgshift_rebuild_job\" FOR EACH ROW WHEN (pgshift._rebuild_sync_wanted()) EXECUTE "
+	                    "FUNCTION pgshift.rebuild_sync('\"public\".\"job\"', 'ignore-missing', '1', 'id', 'id', 'name')");
 	// The copy is a backfill job of the table, so the new version opens when it is done.
 	ASSERT_EQ(result["jobs"].size(), 1u);
 	EXPECT_EQ(result["jobs"][0]["kind"], "backfill");
@@ -85,8 +89,8 @@ TEST(RebuildTablePlan, StartMakesTheRebuildItsPartitionsAndBothTriggers)
 	EXPECT_EQ(result["complete"][0]["sql"], "SELECT pgshift._rebuild_swap('\"public\".\"job\"'::pg_catalog.regclass, "
 	                                        "'\"public\".\"_pgshift_rebuild_job\"'::pg_catalog.regclass)");
 	EXPECT_EQ(result["complete"][1]["sql"], "ALTER TABLE \"public\".\"_pgshift_rebuild_job\" RENAME TO \"job\"");
-	ASSERT_EQ(result["rollback"].size(), 2u);
-	EXPECT_EQ(result["rollback"][1]["sql"], "DROP TABLE IF EXISTS \"public\".\"_pgshift_rebuild_job\"");
+	ASSERT_EQ(result["rollback"].size(), 3u);
+	EXPECT_EQ(result["rollback"][2]["sql"], "DROP TABLE IF EXISTS \"public\".\"_pgshift_rebuild_job\"");
 }
 
 TEST(RebuildTablePlan, RefusesWhatItCannotCarryOverYet)
@@ -94,6 +98,9 @@ TEST(RebuildTablePlan, RefusesWhatItCannotCarryOverYet)
 	EXPECT_EQ(plan_error(R"([{"rebuild_table": {"table": "queue"}}])"),
 	          "operations[0] (rebuild_table \"queue\"): table \"queue\" is referenced by foreign key \"job_queue_fk\" of "
 	          "table \"job\": pgshift cannot rebuild it yet");
+	EXPECT_EQ(plan_error(R"([{"rebuild_table": {"table": "job", "primary_key": ["name"]}}])"),
+	          "operations[0] (rebuild_table \"job\"): the rebuilt table's primary key must contain the table's key column "
+	          "\"id\"");
 	EXPECT_EQ(plan_error(R"([{"rebuild_table": {"table": "job", "partition_by": {"strategy": "list", "columns": ["name"]}}}])"),
 	          "operations[0] (rebuild_table \"job\"): the primary key of the rebuilt table \"job\" must include partition "
 	          "key column \"name\"");

@@ -114,6 +114,22 @@ void plan_create_index(const json &body, PlanningContext &context, OperationPlan
 			            "Use a raw \"sql\" operation (CREATE INDEX takes a SHARE lock on every partition while it builds).");
 		plan.start.push_back(create + quote_ident(name) + " ON ONLY " + quote_qualified(context.schema, table.physical) +
 		                     definition);
+		// Rollback drops the partitions' indexes by name: a name some relation has already would
+		// make it drop that instead.
+		for (const auto &partition : table.partitions) {
+			const std::string child = partition_index_name(partition, name);
+			bool taken = context.virt.has_index(child) || context.virt.find_table(child) != nullptr;
+			for (const auto &entry : table.partition_catalogs) {
+				taken = taken || entry.value("name", "") == child;
+				for (const auto &index : entry.value("indexes", json::object()))
+					taken = taken || index.value("name", "") == child;
+			}
+			if (taken)
+				throw Error(sqlstate::duplicate_table,
+				            "the index of partition \"" + partition + "\" would be named \"" + child +
+				                "\", which a relation of schema \"" + context.schema + "\" has already",
+				            "Give the index another name.");
+		}
 		for (const auto &partition : table.partitions) {
 			const std::string child = quote_qualified(context.schema, partition_index_name(partition, name));
 			plan.concurrent.push_back({create + "CONCURRENTLY " + quote_ident(partition_index_name(partition, name)) + " ON " +

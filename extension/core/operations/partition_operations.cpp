@@ -46,6 +46,8 @@ void plan_create_partition(const json &body, PlanningContext &context, Operation
 		                     " INCLUDING COMPRESSION)");
 		plan.start.push_back("ALTER TABLE " + parent + " ATTACH PARTITION " + qualified + " " + bound);
 	}
+	// Locked first: an insert into it that has not committed yet is waited for, then seen.
+	plan.rollback.push_back("LOCK TABLE " + qualified + " IN ACCESS EXCLUSIVE MODE");
 	plan.rollback.push_back("SELECT pgshift._raise(" +
 	                        quote_literal("partition \"" + name + "\" holds rows written during the migration") +
 	                        ", '55000', NULL, " +

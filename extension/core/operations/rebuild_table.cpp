@@ -100,16 +100,20 @@ std::string copy_batch_sql(const std::string &old_table, const std::string &new_
 	       ") DO NOTHING RETURNING 1)\n" + "SELECT (SELECT pg_catalog.count(*)::bigint FROM copied), " + range.next_cursor;
 }
 
-std::string sync_trigger_sql(const std::string &on_table, const std::string &other_table,
+// The mirror trigger on `on_table` (see pg/rebuild_sync_trigger.cpp): AFTER each row written, unless
+// it is the other table's mirror write or the copy; `insert_missing` on the old table's.
+std::string sync_trigger_sql(const std::string &on_table, const std::string &other_table, bool insert_missing,
                              const std::vector<std::string> &other_key, const std::vector<std::string> &columns)
 {
-	std::string arguments = quote_literal(other_table) + ", " + quote_literal(std::to_string(other_key.size()));
+	std::string arguments = quote_literal(other_table) + ", " +
+	                        quote_literal(insert_missing ? "insert-missing" : "ignore-missing") + ", " +
+	                        quote_literal(std::to_string(other_key.size()));
 	for (const auto &column : other_key)
 		arguments += ", " + quote_literal(column);
 	for (const auto &column : columns)
 		arguments += ", " + quote_literal(column);
-	return "CREATE TRIGGER \"~pgshift_rebuild_sync\" BEFORE INSERT OR UPDATE OR DELETE ON " + on_table +
-	       " FOR EACH ROW EXECUTE FUNCTION pgshift.rebuild_sync(" + arguments + ")";
+	return "CREATE TRIGGER \"~pgshift_rebuild_sync\" AFTER INSERT OR UPDATE OR DELETE ON " + on_table +
+	       " FOR EACH ROW WHEN (pgshift._rebuild_sync_wanted()) EXECUTE FUNCTION pgshift.rebuild_sync(" + arguments + ")";
 }
 
 }  // namespace
@@ -133,6 +137,23 @@ void plan_rebuild_table(const json &body, PlanningContext &context, OperationPla
 		if (new_key.empty())
 			throw Error(sqlstate::invalid_migration, "\"primary_key\" names no column");
 	}
+	// The new key must contain the old one: then the rows the old key tells apart stay apart (the
+	// copy's ON CONFLICT DO NOTHING would otherwise drop the second of two rows with the same new
+	// key), and its other columns must be NOT NULL already (a key is).
+	for (const auto &column : old_key) {
+		bool kept = false;
+		for (const auto &key : new_key)
+			kept = kept || key == column;
+		if (!kept)
+			throw Error(sqlstate::invalid_migration,
+			            "the rebuilt table's primary key must contain the table's key column \"" + column + "\"",
+			            "Rows are copied and kept in step by key: add the column to \"primary_key\", e.g. [\"name\", \"id\"].");
+	}
+	for (const auto &column : new_key)
+		if (table.find_column(column)->nullable)
+			throw Error(sqlstate::invalid_migration,
+			            "primary key column \"" + column + "\" of the rebuilt table may be NULL in table \"" + table.name + "\"",
+			            "Make it NOT NULL first (alter_column with \"nullable\": false), in an earlier migration.");
 
 	const std::string rebuilt = std::string(internal_prefix) + "rebuild_" + table.physical;
 	check_identifier(rebuilt, "table name with pgshift's prefix");
@@ -186,11 +207,14 @@ void plan_rebuild_table(const json &body, PlanningContext &context, OperationPla
 		plan.start.push_back(partition);
 	plan.start.push_back("SELECT pgshift._rebuild_prepare(" + quote_literal(old_qualified) + "::pg_catalog.regclass, " +
 	                     quote_literal(new_qualified) + "::pg_catalog.regclass, " + key_array + ")");
-	for (const auto &[on, other, key] : {std::tuple{old_qualified, new_qualified, new_key},
-	                                     std::tuple{new_qualified, old_qualified, old_key}}) {
-		plan.start.push_back(sync_trigger_sql(on, other, key, columns));
+	for (const auto &[on, other, insert_missing, key] : {std::tuple{old_qualified, new_qualified, true, new_key},
+	                                                     std::tuple{new_qualified, old_qualified, false, old_key}}) {
+		plan.start.push_back(sync_trigger_sql(on, other, insert_missing, key, columns));
+		plan.start.push_back("CREATE TRIGGER \"~pgshift_rebuild_truncate\" BEFORE TRUNCATE ON " + on +
+		                     " FOR EACH STATEMENT EXECUTE FUNCTION pgshift.rebuild_sync()");
 		// Every write, a replication session's too, must reach both tables.
 		plan.start.push_back("ALTER TABLE " + on + " ENABLE ALWAYS TRIGGER \"~pgshift_rebuild_sync\"");
+		plan.start.push_back("ALTER TABLE " + on + " ENABLE ALWAYS TRIGGER \"~pgshift_rebuild_truncate\"");
 	}
 	plan.rebuild_jobs.push_back(json{{"kind", "backfill"},
 	                                 {"table", table.physical},
@@ -199,6 +223,7 @@ void plan_rebuild_table(const json &body, PlanningContext &context, OperationPla
 	plan.complete.push_back("SELECT pgshift._rebuild_swap(" + quote_literal(old_qualified) + "::pg_catalog.regclass, " +
 	                        quote_literal(new_qualified) + "::pg_catalog.regclass)");
 	plan.rollback.push_back("DROP TRIGGER IF EXISTS \"~pgshift_rebuild_sync\" ON " + old_qualified);
+	plan.rollback.push_back("DROP TRIGGER IF EXISTS \"~pgshift_rebuild_truncate\" ON " + old_qualified);
 	plan.rollback.push_back("DROP TABLE IF EXISTS " + new_qualified);
 
 	table.physical = rebuilt;   // the new version's views read and write the rebuild
