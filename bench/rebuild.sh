@@ -3,7 +3,8 @@
 # floor (one INSERT INTO rebuild SELECT ... FROM table, one transaction, into the same partitioned
 # table with the same key and indexes), the longest copy batch, and how long complete's swap holds
 # its locks; then the same rebuild with an application writing through the old version the whole
-# time (pgbench, 2 clients: update one job, insert one), to count its failed transactions and see
+# time (pgbench, 2 clients: update one job by its queue and id, as pg-boss does, insert one), to
+# count its failed transactions and see
 # its worst latency while the copy runs and at complete.
 #
 # Table: job(id bigserial PRIMARY KEY, name text, state text, data jsonb) with N rows over 4 queue
@@ -101,38 +102,47 @@ app_script() {   # app_script VERSION_SCHEMA FILE
   cat >"$2" <<SQL
 \set id random(1, $ROWS)
 BEGIN;
-UPDATE $1.job SET state = 'active' WHERE id = :id;
+UPDATE $1.job SET state = 'active' WHERE name = (ARRAY['email', 'sms', 'push', 'other'])[:id % 4 + 1] AND id = :id;
 INSERT INTO $1.job (name, data) VALUES ('email', '{"n": 0}');
 END;
 SQL
 }
 app_script b_01_job "$work/old.sql"; app_script b_02_partition "$work/new.sql"
 now_us() { python3 -c "import time; print(int(time.time() * 1e6))"; }
-pgbench -n -d "$DB" -c 2 -j 2 -T 600 -f "$work/old.sql" -l --log-prefix="$work/old" >"$work/old.out" 2>&1 &
+# app_loop SCRIPT NAME: 2-second pgbench runs, one after the other, until $work/NAME.stop exists
+# (pgbench prints its summary, failures included, only when it ends by itself).
+app_loop() {
+  while [ ! -e "$work/$2.stop" ]; do
+    pgbench -n -d "$DB" -c 2 -j 2 -T 2 -f "$1" -l --log-prefix="$work/$2" >>"$work/$2.out" 2>&1 || true
+  done
+}
+app_loop "$work/old.sql" old &
 old_pid=$!
 sleep 3
 t0=$(now_us)
 q -At -c "SELECT pgshift.start('b', \$\$$MIGRATION\$\$, '{}') IS NOT NULL" >/dev/null
 q -c "CALL pgshift.wait_for_jobs('b')"
 t1=$(now_us)
-pgbench -n -d "$DB" -c 2 -j 2 -T 600 -f "$work/new.sql" -l --log-prefix="$work/new" >"$work/new.out" 2>&1 &
+app_loop "$work/new.sql" new &
 new_pid=$!
 sleep 2
-kill -INT "$old_pid" 2>/dev/null || true; wait "$old_pid" 2>/dev/null || true
+touch "$work/old.stop"; wait "$old_pid"
 t2=$(now_us)
 q -At -c "SELECT pgshift.complete('b')" >/dev/null
 t3=$(now_us)
 sleep 2
-kill -INT "$new_pid" 2>/dev/null || true; wait "$new_pid" 2>/dev/null || true
-failures() { local n; n=$(sed -n 's/^number of failed transactions: \([0-9]*\).*/\1/p' "$1"); echo "${n:-0} $(grep -c 'ERROR' "$1" || true)"; }
+touch "$work/new.stop"; wait "$new_pid"
+failures() {   # failed transactions reported, and clients aborted by an error
+  echo "$(sed -n 's/^number of failed transactions: \([0-9]*\).*/\1/p' "$1" | awk '{s += $1} END {print s + 0}') $(grep -c 'aborted' "$1" || true)"
+}
 read -r old_failed old_errors <<<"$(failures "$work/old.out")"
 read -r new_failed new_errors <<<"$(failures "$work/new.out")"
-read -r copy_max copy_p99 copy_n <<<"$(window_latencies "$t0" "$t1" "$work"/old.*)"
-read -r swap_max swap_p99 swap_n <<<"$(window_latencies "$t2" "$t3" "$work"/new.*)"
+read -r copy_max copy_p99 copy_n <<<"$(window_latencies "$t0" "$t1" "$work"/old.[0-9]*)"
+read -r swap_max swap_p99 swap_n <<<"$(window_latencies "$t2" "$t3" "$work"/new.[0-9]*)"
 rate=$(q -At -c "SELECT round(max(rows_done) / greatest(extract(epoch FROM max(finished_at) - min(started_at)), 0.001)) FROM pgshift.jobs WHERE schema = 'b' AND kind = 'backfill'")
 echo "rebuild $ROWS rows under load (2 pgbench clients, default throttle):"
 echo "  copy window   $(( (t1 - t0) / 1000 )) ms, copied at $rate rows/s; old-version app: $copy_n transactions, p99 $copy_p99 ms, max $copy_max ms"
 echo "  complete      $(( (t3 - t2) / 1000 )) ms; new-version app: $swap_n transactions, p99 $swap_p99 ms, max $swap_max ms"
-echo "  failed app transactions: $old_failed old version, $new_failed new version (errors logged: $old_errors, $new_errors)"
-grep -h "ERROR" "$work/old.out" "$work/new.out" | head -3 || true
+echo "  failed app transactions: $old_failed old version, $new_failed new version (clients aborted by an error: $old_errors, $new_errors)"
+grep -h "ERROR" "$work/old.out" "$work/new.out" | sort | uniq -c | head -3 || true
 [ "$(q -At -c "SELECT count(*) FROM b.job WHERE id <= $ROWS")" = "$ROWS" ] || { echo "rows lost under load" >&2; exit 1; }
