@@ -55,6 +55,10 @@ BEGIN
         RAISE EXCEPTION 'table % has a constraint that is NOT VALID: pgshift cannot rebuild it yet', old_table
             USING ERRCODE = '0A000', HINT = 'Validate it first (ALTER TABLE ... VALIDATE CONSTRAINT): the rebuild checks every row it copies.';
     END IF;
+    IF EXISTS (SELECT FROM pg_constraint c WHERE c.conrelid = old_table AND c.contype = 'p' AND c.condeferrable) THEN
+        RAISE EXCEPTION 'table % has a deferrable primary key: pgshift cannot rebuild it yet', old_table
+            USING ERRCODE = '0A000';
+    END IF;
     IF (SELECT c.relreplident FROM pg_class c WHERE c.oid = old_table) = 'i' THEN
         RAISE EXCEPTION 'table % has a replica identity by index: pgshift cannot rebuild it yet', old_table
             USING ERRCODE = '0A000';
@@ -134,7 +138,9 @@ BEGIN
     -- complete waits for them instead of deadlocking with them.
     EXECUTE format('LOCK TABLE %s, %s IN ACCESS EXCLUSIVE MODE', new_table, old_table);
     EXECUTE format('DROP TRIGGER IF EXISTS "~pgshift_rebuild_sync" ON %s', new_table);
-    EXECUTE format('DROP TRIGGER IF EXISTS "~pgshift_rebuild_truncate" ON %s', new_table);
+    FOR item IN SELECT p.relid FROM pg_partition_tree(new_table) p LOOP
+        EXECUTE format('DROP TRIGGER IF EXISTS "~pgshift_rebuild_truncate" ON %s', item.relid::regclass);
+    END LOOP;
     FOR item IN SELECT d.objid::regclass AS sequence, a.attname FROM pg_depend d
                   JOIN pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid
                  WHERE d.classid = 'pg_class'::regclass AND d.refclassid = 'pg_class'::regclass
@@ -143,17 +149,22 @@ BEGIN
         EXECUTE format('ALTER SEQUENCE %s OWNED BY %s.%I', item.sequence, new_table, item.attname);
     END LOOP;
     constraints := ARRAY(SELECT c.conname FROM pg_constraint c WHERE c.conrelid = old_table AND c.contype IN ('p', 'u', 'x'));
-    IF NOT EXISTS (SELECT FROM pg_constraint c WHERE c.conrelid = old_table AND c.contype = 'p') THEN
-        constraints := constraints || (SELECT c.relname || '_pkey' FROM pg_class c WHERE c.oid = old_table)::name;
-    END IF;
     indexes := ARRAY(SELECT x.relname FROM pg_index i JOIN pg_class x ON x.oid = i.indexrelid
                       WHERE i.indrelid = old_table
                         AND NOT EXISTS (SELECT FROM pg_constraint c WHERE c.conindid = i.indexrelid AND c.conrelid = old_table));
+    -- A constraint or index the table got after start has no stand-in: complete refuses (the
+    -- transaction rolls back, nothing lost) rather than drop it with the table.
+    FOREACH original IN ARRAY constraints || indexes LOOP
+        IF to_regclass(quote_ident((SELECT n.nspname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                                     WHERE c.oid = new_table)) || '.' || quote_ident(pgshift._rebuild_name(original))) IS NULL THEN
+            RAISE EXCEPTION 'index or constraint "%" of table % was made after the rebuild started: it would be lost', original, old_table
+                USING ERRCODE = '55000',
+                      HINT = 'Drop it and make it again after complete, or roll the migration back and start it again.';
+        END IF;
+    END LOOP;
     EXECUTE format('DROP TABLE %s', old_table);
     FOREACH original IN ARRAY constraints LOOP
-        IF EXISTS (SELECT FROM pg_constraint c WHERE c.conrelid = new_table AND c.conname = pgshift._rebuild_name(original)) THEN
-            EXECUTE format('ALTER TABLE %s RENAME CONSTRAINT %I TO %I', new_table, pgshift._rebuild_name(original), original);
-        END IF;
+        EXECUTE format('ALTER TABLE %s RENAME CONSTRAINT %I TO %I', new_table, pgshift._rebuild_name(original), original);
     END LOOP;
     FOREACH original IN ARRAY indexes LOOP
         EXECUTE format('ALTER INDEX %s RENAME TO %I',

@@ -89,8 +89,21 @@ SELECT o.id, o.name, o.state, n.name AS new_name, n.state AS new_state
 -- TRUNCATE would empty one table of the two: refused on both.
 TRUNCATE rb.job;
 TRUNCATE rb._pgshift_rebuild_job;
+TRUNCATE rb.job_sms;
 SELECT (SELECT count(*) FROM rb_01.job) AS old_rows, (SELECT count(*) FROM rb_02.job) AS new_rows,
        (SELECT count(*) FROM rb_01.job o JOIN rb_02.job n USING (id) WHERE (o.*)::text = (n.*)::text) AS same_rows;
+-- pgshift.rebuild_sync() in a trigger of someone else's writes nothing (it would write as the
+-- tables' owner): not pgshift's trigger name, not a table and its rebuild.
+CREATE TABLE rb.mine (name text);
+INSERT INTO rb.mine VALUES ('x');
+CREATE TRIGGER "~pgshift_rebuild_sync" AFTER UPDATE ON rb.mine FOR EACH ROW
+  EXECUTE FUNCTION pgshift.rebuild_sync('rb.queue', 'ignore-missing', '1', 'name', 'name');
+UPDATE rb.mine SET name = 'email';
+CREATE TRIGGER other_name AFTER UPDATE ON rb.mine FOR EACH ROW
+  EXECUTE FUNCTION pgshift.rebuild_sync('rb._pgshift_rebuild_job', 'ignore-missing', '1', 'name', 'name');
+UPDATE rb.mine SET name = 'email';
+DROP TABLE rb.mine;
+SELECT count(*) AS queues FROM rb.queue;
 
 -- Rollback: the table exactly as it was, with the rows the old version wrote.
 SELECT pgshift.rollback('rb') ->> 'status';
@@ -121,6 +134,11 @@ SELECT pgshift.start('rb', $${"name": "02", "operations": [{"rebuild_table": {"t
 CALL pgshift.wait_for_jobs('rb');
 INSERT INTO rb_01.job (name, data) VALUES ('sms', '{"key": "old-2"}');
 CREATE TEMP TABLE rows_before_complete AS SELECT * FROM rb_02.job;
+-- An index the table got after start has no copy on the rebuild: complete refuses, nothing changes.
+CREATE INDEX job_late ON rb.job (data);
+SELECT pgshift.complete('rb') ->> 'status';
+SELECT pgshift.is_active('rb') AS still_active;
+DROP INDEX rb.job_late;
 SELECT pgshift.complete('rb') ->> 'status';
 SELECT pg_get_partkeydef('rb.job'::regclass) AS partition_key, relkind FROM pg_class WHERE oid = 'rb.job'::regclass;
 SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = 'rb.job'::regclass ORDER BY conname;

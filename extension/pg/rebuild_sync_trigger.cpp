@@ -14,8 +14,11 @@
 // tables have the same ones). A row is found in the other table by that table's own key, with the
 // values of the row as it was. No ON CONFLICT: a row one table cannot hold fails the write.
 //
-// The write runs as the other table's owner: the client was allowed the write it made, and the
-// mirror of it must not fail on a column privilege the client needs no more. It reads the latest
+// The write runs as the tables' owner (a restricted operation, search_path pinned): the client was
+// allowed the write it made, and the mirror of it must not fail on a column privilege the client
+// needs no more. So the function checks first that it is pgshift's trigger on a table and its
+// rebuild (pinned_pair): anyone may name pgshift.rebuild_sync() in a trigger of their own, and it
+// must not then write some other table as its owner. It reads the latest
 // committed state, as foreign-key checks do, so a REPEATABLE READ writer cannot miss a row the copy
 // committed after its snapshot (its own snapshot is the crosscheck: a conflict is a serialization
 // failure). Operators are named with their schema, so a client's search_path cannot change them.
@@ -32,6 +35,7 @@ extern "C" {
 
 #include "access/htup_details.h"
 #include "access/xact.h"
+#include "catalog/partition.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_operator.h"
 #include "commands/trigger.h"
@@ -40,6 +44,7 @@ extern "C" {
 #include "lib/stringinfo.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
+#include "utils/guc.h"
 #include "utils/hsearch.h"
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
@@ -70,6 +75,7 @@ enum SyncEvent { sync_insert = 0, sync_update = 1, sync_delete = 2, sync_events 
 struct SyncPlans {
 	Oid trigger;   // hash key
 	SPIPlanPtr plans[sync_events];
+	Oid owner;     // the tables' owner, once pinned_pair has checked the pair (InvalidOid: not yet)
 };
 
 HTAB *sync_plans = nullptr;
@@ -220,7 +226,9 @@ Oid *sync_types(const SyncArguments &arguments, SyncEvent event, TupleDesc descr
 	return types;
 }
 
-SPIPlanPtr sync_plan(const Trigger *trigger, const SyncArguments &arguments, SyncEvent event, TupleDesc descriptor)
+// The trigger's entry, after throwing stale ones away (only here, before any plan of this call is
+// taken: a plan in use further up the stack is never freed under it).
+SyncPlans *sync_entry(const Trigger *trigger)
 {
 	forget_stale_plans();
 	if (sync_plans == nullptr) {
@@ -232,8 +240,15 @@ SPIPlanPtr sync_plan(const Trigger *trigger, const SyncArguments &arguments, Syn
 	}
 	bool found = false;
 	auto *entry = static_cast<SyncPlans *>(hash_search(sync_plans, &trigger->tgoid, HASH_ENTER, &found));
-	if (!found)
+	if (!found) {
 		memset(entry->plans, 0, sizeof(entry->plans));
+		entry->owner = InvalidOid;
+	}
+	return entry;
+}
+
+SPIPlanPtr sync_plan(SyncPlans *entry, const SyncArguments &arguments, SyncEvent event, TupleDesc descriptor)
+{
 	if (entry->plans[event] != nullptr)
 		return entry->plans[event];
 	int count = 0;
@@ -265,14 +280,46 @@ void sync_values(const SyncArguments &arguments, SyncEvent event, TupleDesc desc
 		}
 }
 
-Oid owner_of(const char *qualified)
+[[noreturn]] void refuse_trigger(const char *why)
 {
-	Oid relation = DatumGetObjectId(DirectFunctionCall1(regclassin, CStringGetDatum(qualified)));
-	HeapTuple tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(relation));
-	if (!HeapTupleIsValid(tuple))
-		elog(ERROR, "cache lookup failed for relation %u", relation);
-	Oid owner = reinterpret_cast<Form_pg_class>(GETSTRUCT(tuple))->relowner;
-	ReleaseSysCache(tuple);
+	ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+	                errmsg("pgshift.rebuild_sync() runs only as pgshift's trigger on a table being rebuilt and its "
+	                       "rebuild: %s", why)));
+}
+
+// The owner both tables share, once it is sure that `trigger` on `relation` is pgshift's own: named
+// ~pgshift_rebuild_sync, on a table (or a partition of one) T whose target is its rebuild
+// _pgshift_rebuild_T in the same schema, or the other way round, both owned by the same role.
+Oid pinned_pair(const Trigger *trigger, Relation relation, const char *target)
+{
+	if (strcmp(trigger->tgname, "~pgshift_rebuild_sync") != 0)
+		refuse_trigger("the trigger has another name");
+	Oid source = RelationGetRelid(relation);
+	if (relation->rd_rel->relispartition) {
+		List *ancestors = get_partition_ancestors(source);
+		source = llast_oid(ancestors);   // the partitioned table at the top
+		list_free(ancestors);
+	}
+	Oid other = DatumGetObjectId(DirectFunctionCall1(regclassin, CStringGetDatum(target)));
+	char *source_name = get_rel_name(source), *other_name = get_rel_name(other);
+	if (source_name == nullptr || other_name == nullptr || get_rel_namespace(source) != get_rel_namespace(other))
+		refuse_trigger("the two tables are not in one schema");
+	const char *prefix = "_pgshift_rebuild_";
+	const size_t length = strlen(prefix);
+	const bool paired = (strncmp(other_name, prefix, length) == 0 && strcmp(other_name + length, source_name) == 0) ||
+	                    (strncmp(source_name, prefix, length) == 0 && strcmp(source_name + length, other_name) == 0);
+	if (!paired)
+		refuse_trigger("the other table is not the table's rebuild");
+	HeapTuple first = SearchSysCache1(RELOID, ObjectIdGetDatum(source));
+	HeapTuple second = SearchSysCache1(RELOID, ObjectIdGetDatum(other));
+	if (!HeapTupleIsValid(first) || !HeapTupleIsValid(second))
+		elog(ERROR, "cache lookup failed for relation %u or %u", source, other);
+	const Oid owner = reinterpret_cast<Form_pg_class>(GETSTRUCT(first))->relowner;
+	const bool same_owner = owner == reinterpret_cast<Form_pg_class>(GETSTRUCT(second))->relowner;
+	ReleaseSysCache(first);
+	ReleaseSysCache(second);
+	if (!same_owner)
+		refuse_trigger("the two tables have different owners");
 	return owner;
 }
 
@@ -284,7 +331,7 @@ uint64 run_sync(SPIPlanPtr plan, Datum *values, char *nulls, Oid owner, const ch
 	GetUserIdAndSecContext(&user, &security);
 	uint64 written = 0;
 	writing_other_table = true;
-	SetUserIdAndSecContext(owner, security | SECURITY_LOCAL_USERID_CHANGE);
+	SetUserIdAndSecContext(owner, security | SECURITY_LOCAL_USERID_CHANGE | SECURITY_RESTRICTED_OPERATION);
 	PG_TRY();
 	{
 		int result = IsolationUsesXactSnapshot()
@@ -314,18 +361,28 @@ void write_other_table(TriggerData *data, SyncEvent event)
 	char *nulls = static_cast<char *>(palloc(most + 1));
 	sync_values(arguments, event, descriptor, row, data->tg_trigtuple, values, nulls);
 
+	SyncPlans *entry = sync_entry(data->tg_trigger);
+	if (!OidIsValid(entry->owner))
+		entry->owner = pinned_pair(data->tg_trigger, data->tg_relation, arguments.target);
+	const Oid owner = entry->owner;
+	// Planned and run under a pinned search_path: as the owner, nothing of the client's choosing
+	// (a function a CHECK constraint calls by an unqualified name) may be found. The settings go
+	// back when it returns; on an error, the (sub)transaction's abort puts them back.
+	const int nest_level = NewGUCNestLevel();
+	(void) set_config_option("search_path", "pg_catalog, pg_temp", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0,
+	                         false);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "pgshift.rebuild_sync(): SPI_connect failed");
-	const Oid owner = owner_of(arguments.target);
-	uint64 written = run_sync(sync_plan(data->tg_trigger, arguments, event, descriptor), values, nulls, owner,
+	uint64 written = run_sync(sync_plan(entry, arguments, event, descriptor), values, nulls, owner,
 	                          arguments.target);
 	if (event == sync_update && written == 0 && arguments.insert_missing) {
 		// Not copied yet: the row goes in now, as it is (the copy's ON CONFLICT DO NOTHING then
 		// leaves it), since its key may have moved behind the copy's cursor or past its end.
 		sync_values(arguments, sync_insert, descriptor, row, data->tg_trigtuple, values, nulls);
-		run_sync(sync_plan(data->tg_trigger, arguments, sync_insert, descriptor), values, nulls, owner, arguments.target);
+		run_sync(sync_plan(entry, arguments, sync_insert, descriptor), values, nulls, owner, arguments.target);
 	}
 	SPI_finish();
+	AtEOXact_GUC(false, nest_level);
 }
 
 }  // namespace

@@ -216,6 +216,14 @@ void plan_rebuild_table(const json &body, PlanningContext &context, OperationPla
 		plan.start.push_back("ALTER TABLE " + on + " ENABLE ALWAYS TRIGGER \"~pgshift_rebuild_sync\"");
 		plan.start.push_back("ALTER TABLE " + on + " ENABLE ALWAYS TRIGGER \"~pgshift_rebuild_truncate\"");
 	}
+	// TRUNCATE of one of the rebuild's partitions would empty it alone (statement triggers are not
+	// cloned onto partitions); _rebuild_swap drops these at complete.
+	for (const auto &partition : body.value("partitions", json::array())) {
+		const std::string qualified = quote_qualified(context.schema, partition.at("name").get<std::string>());
+		plan.start.push_back("CREATE TRIGGER \"~pgshift_rebuild_truncate\" BEFORE TRUNCATE ON " + qualified +
+		                     " FOR EACH STATEMENT EXECUTE FUNCTION pgshift.rebuild_sync()");
+		plan.start.push_back("ALTER TABLE " + qualified + " ENABLE ALWAYS TRIGGER \"~pgshift_rebuild_truncate\"");
+	}
 	plan.rebuild_jobs.push_back(json{{"kind", "backfill"},
 	                                 {"table", table.physical},
 	                                 {"statement", copy_batch_sql(old_qualified, new_qualified, table.catalog, old_key,
