@@ -105,6 +105,38 @@ std::string partition_bound_sql(const json &partition, const std::string &strate
 	return "FOR VALUES WITH (MODULUS " + std::to_string(modulus) + ", REMAINDER " + std::to_string(remainder) + ")";
 }
 
+std::string partition_column_outside(const json &partition_by, const std::vector<std::string> &columns)
+{
+	for (const auto &column : partition_by.at("columns")) {
+		bool found = false;
+		for (const auto &other : columns)
+			found = found || other == column.get<std::string>();
+		if (!found)
+			return column.get<std::string>();
+	}
+	return "";
+}
+
+std::vector<std::string> partitions_of_sql(const json &partitions, const std::string &schema, const std::string &parent,
+                                           const std::string &strategy, const ExpressionParser &parser,
+                                           std::set<std::string> taken, VirtualSchema *existing)
+{
+	std::vector<std::string> statements;
+	for (std::size_t i = 0; i < partitions.size(); i++) {
+		const std::string name = partitions[i].at("name").get<std::string>();
+		check_identifier(name, "partition name");
+		if (!taken.insert(name).second)
+			throw Error(sqlstate::duplicate_table, "partitions[" + std::to_string(i) + "]: table \"" + name +
+			                                           "\" is defined more than once in this operation");
+		if (existing != nullptr && existing->find_table(name) != nullptr)
+			throw Error(sqlstate::duplicate_table, "partitions[" + std::to_string(i) + "]: table \"" + name +
+			                                           "\" already exists in schema \"" + schema + "\"");
+		statements.push_back("CREATE TABLE " + quote_qualified(schema, name) + " PARTITION OF " +
+		                     quote_qualified(schema, parent) + " " + partition_bound_sql(partitions[i], strategy, parser));
+	}
+	return statements;
+}
+
 std::string partition_index_name(const std::string &partition, const std::string &index)
 {
 	const std::string whole = partition + "_" + index;

@@ -45,16 +45,12 @@ void check_key_covers_partitioning(const VirtualTable &table, const json &partit
 {
 	if (table.primary_key.empty())
 		return;
-	for (const auto &column : partition_by["columns"]) {
-		bool covered = false;
-		for (const auto &key : table.primary_key)
-			covered = covered || key == column.get<std::string>();
-		if (!covered)
-			throw Error(sqlstate::invalid_migration,
-			            "the primary key of partitioned table \"" + table.name + "\" must include partition key column \"" +
-			                column.get<std::string>() + "\"",
-			            "PostgreSQL enforces a key on a partitioned table partition by partition: add the column to the key.");
-	}
+	const std::string missing = partition_column_outside(partition_by, table.primary_key);
+	if (!missing.empty())
+		throw Error(sqlstate::invalid_migration,
+		            "the primary key of partitioned table \"" + table.name + "\" must include partition key column \"" +
+		                missing + "\"",
+		            "PostgreSQL enforces a key on a partitioned table partition by partition: add the column to the key.");
 }
 
 // CREATE TABLE ... PARTITION OF for each of the migration's partitions, in its order.
@@ -68,21 +64,10 @@ std::vector<std::string> partitions_sql(const json &body, VirtualTable &table, c
 			            "Say how the table is partitioned: \"partition_by\": {\"strategy\": \"list\", \"columns\": [...]}.");
 		return {};
 	}
-	const std::string strategy = body["partition_by"]["strategy"].get<std::string>();
-	std::set<std::string> names{table.name};
-	std::vector<std::string> statements;
-	for (std::size_t i = 0; i < partitions.size(); i++) {
-		const std::string name = partitions[i].at("name").get<std::string>();
-		check_identifier(name, "partition name");
-		if (!names.insert(name).second)
-			throw Error(sqlstate::duplicate_table, "partitions[" + std::to_string(i) + "]: table \"" + name +
-			                                           "\" is defined more than once in this operation");
-		statements.push_back("CREATE TABLE " + quote_qualified(schema, name) + " PARTITION OF " +
-		                     quote_qualified(schema, table.physical) + " " +
-		                     partition_bound_sql(partitions[i], strategy, parser));
-		table.partitions.push_back(name);
-	}
-	return statements;
+	for (const auto &partition : partitions)
+		table.partitions.push_back(partition.at("name").get<std::string>());
+	return partitions_of_sql(partitions, schema, table.physical, body["partition_by"]["strategy"].get<std::string>(),
+	                         parser, {table.name});
 }
 
 }  // namespace

@@ -16,7 +16,6 @@
 //
 // The table may not be touched by any other operation of the migration (existing_table refuses
 // once it is rebuilt, and the rebuild refuses a table already changed).
-#include <set>
 
 #include "core/dual_write_plan.hpp"
 #include "core/error.hpp"
@@ -67,22 +66,17 @@ void check_rebuildable(const VirtualTable &table, const PlanningContext &context
 // Unique indexes and constraints must contain the partition key on a partitioned table.
 void check_unique_covers_partitioning(const VirtualTable &table, const json &partition_by)
 {
-	std::set<std::string> partition_columns;
-	for (const auto &column : partition_by.at("columns"))
-		partition_columns.insert(column.get<std::string>());
 	for (const auto &index : table.catalog.value("indexes", json::object())) {
 		if (!index.value("unique", false) || index.value("primary", false))
 			continue;
-		std::set<std::string> covered;
-		for (const auto &column : index.value("columns", json::array()))
-			covered.insert(column.get<std::string>());
-		for (const auto &column : partition_columns)
-			if (covered.count(column) == 0)
-				throw Error(sqlstate::invalid_migration,
-				            "unique index \"" + index.value("name", "") + "\" of table \"" + table.name +
-				                "\" does not contain partition key column \"" + column + "\"",
-				            "PostgreSQL enforces uniqueness partition by partition: drop the index or add the column to it "
-				            "in an earlier migration.");
+		const std::string missing =
+		    partition_column_outside(partition_by, index.value("columns", json::array()).get<std::vector<std::string>>());
+		if (!missing.empty())
+			throw Error(sqlstate::invalid_migration,
+			            "unique index \"" + index.value("name", "") + "\" of table \"" + table.name +
+			                "\" does not contain partition key column \"" + missing + "\"",
+			            "PostgreSQL enforces uniqueness partition by partition: drop the index or add the column to it "
+			            "in an earlier migration.");
 	}
 }
 
@@ -165,28 +159,17 @@ void plan_rebuild_table(const json &body, PlanningContext &context, OperationPla
 	                     " INCLUDING COMPRESSION INCLUDING COMMENTS)";
 	std::vector<std::string> partitions;
 	if (body.contains("partition_by")) {
-		for (const auto &column : body["partition_by"]["columns"]) {
-			bool covered = false;
-			for (const auto &key : new_key)
-				covered = covered || key == column.get<std::string>();
-			if (!covered)
-				throw Error(sqlstate::invalid_migration,
-				            "the primary key of the rebuilt table \"" + table.name + "\" must include partition key column \"" +
-				                column.get<std::string>() + "\"",
-				            "Give \"primary_key\" the partition key's columns too, e.g. [\"name\", \"id\"].");
-		}
+		const std::string missing = partition_column_outside(body["partition_by"], new_key);
+		if (!missing.empty())
+			throw Error(sqlstate::invalid_migration,
+			            "the primary key of the rebuilt table \"" + table.name + "\" must include partition key column \"" +
+			                missing + "\"",
+			            "Give \"primary_key\" the partition key's columns too, e.g. [\"name\", \"id\"].");
 		check_unique_covers_partitioning(table, body["partition_by"]);
 		create += " " + partition_by_sql(body["partition_by"], table);
-		const std::string strategy = body["partition_by"]["strategy"].get<std::string>();
-		std::set<std::string> names;
-		for (const auto &partition : body.value("partitions", json::array())) {
-			const std::string name = partition.at("name").get<std::string>();
-			check_identifier(name, "partition name");
-			if (!names.insert(name).second || context.virt.find_table(name) != nullptr)
-				throw Error(sqlstate::duplicate_table, "table \"" + name + "\" already exists or is named twice");
-			partitions.push_back("CREATE TABLE " + quote_qualified(context.schema, name) + " PARTITION OF " + new_qualified +
-			                     " " + partition_bound_sql(partition, strategy, context.parser));
-		}
+		partitions = partitions_of_sql(body.value("partitions", json::array()), context.schema, rebuilt,
+		                               body["partition_by"]["strategy"].get<std::string>(), context.parser, {},
+		                               &context.virt);
 	} else if (body.contains("partitions")) {
 		throw Error(sqlstate::invalid_migration, "\"partitions\" given without \"partition_by\"");
 	}
