@@ -76,6 +76,10 @@ struct SyncPlans {
 	Oid trigger;   // hash key
 	SPIPlanPtr plans[sync_events];
 	Oid owner;     // the tables' owner, once pinned_pair has checked the pair (InvalidOid: not yet)
+	// Where the carried columns and the other table's key lie in this trigger's table (a partition's
+	// columns may lie in another order); found on first use, thrown away with the plans.
+	AttrNumber *column_at;
+	AttrNumber *key_at;
 };
 
 HTAB *sync_plans = nullptr;
@@ -99,9 +103,15 @@ void forget_stale_plans(void)
 	hash_seq_init(&scan, sync_plans);
 	for (auto *entry = static_cast<SyncPlans *>(hash_seq_search(&scan)); entry != nullptr;
 	     entry = static_cast<SyncPlans *>(hash_seq_search(&scan)))
+	{
 		for (SPIPlanPtr &plan : entry->plans)
 			if (plan != nullptr)
 				SPI_freeplan(plan);
+		if (entry->column_at != nullptr)
+			pfree(entry->column_at);
+		if (entry->key_at != nullptr)
+			pfree(entry->key_at);
+	}
 	hash_destroy(sync_plans);
 	sync_plans = nullptr;
 	plans_stale = false;
@@ -135,8 +145,8 @@ SyncArguments sync_arguments(const Trigger *trigger)
 	return arguments;
 }
 
-// The attribute number of `name` in `descriptor`, looked up on each call: a partition's columns may
-// lie in another order, and a column dropped and added again moves.
+// The attribute number of `name` in `descriptor` (a column dropped and added again moves: callers
+// keep it only until the next relcache invalidation).
 int column_number(TupleDesc descriptor, const char *name)
 {
 	for (int i = 0; i < descriptor->natts; i++) {
@@ -243,6 +253,8 @@ SyncPlans *sync_entry(const Trigger *trigger)
 	if (!found) {
 		memset(entry->plans, 0, sizeof(entry->plans));
 		entry->owner = InvalidOid;
+		entry->column_at = nullptr;
+		entry->key_at = nullptr;
 	}
 	return entry;
 }
@@ -262,20 +274,34 @@ SPIPlanPtr sync_plan(SyncPlans *entry, const SyncArguments &arguments, SyncEvent
 	return plan;
 }
 
+AttrNumber *column_numbers(char **names, int count, TupleDesc descriptor)
+{
+	auto *numbers = static_cast<AttrNumber *>(MemoryContextAlloc(TopMemoryContext, sizeof(AttrNumber) * (count + 1)));
+	for (int i = 0; i < count; i++)
+		numbers[i] = static_cast<AttrNumber>(column_number(descriptor, names[i]));
+	return numbers;
+}
+
 // The parameters of `event`'s statement from `row` (new values) and `old_row` (the key).
-void sync_values(const SyncArguments &arguments, SyncEvent event, TupleDesc descriptor, HeapTuple row,
+void sync_values(SyncPlans *entry, const SyncArguments &arguments, SyncEvent event, TupleDesc descriptor, HeapTuple row,
                  HeapTuple old_row, Datum *values, char *nulls)
 {
+	if (entry->column_at == nullptr || entry->key_at == nullptr) {
+		AttrNumber *columns = column_numbers(arguments.columns, arguments.column_count, descriptor);
+		AttrNumber *key = column_numbers(arguments.key, arguments.key_count, descriptor);
+		entry->column_at = columns;   // both at once: an error above leaves neither half set
+		entry->key_at = key;
+	}
 	int next = 0;
 	bool is_null;
 	if (event != sync_delete)
 		for (int i = 0; i < arguments.column_count; i++, next++) {
-			values[next] = heap_getattr(row, column_number(descriptor, arguments.columns[i]), descriptor, &is_null);
+			values[next] = heap_getattr(row, entry->column_at[i], descriptor, &is_null);
 			nulls[next] = is_null ? 'n' : ' ';
 		}
 	if (event != sync_insert)
 		for (int i = 0; i < arguments.key_count; i++, next++) {
-			values[next] = heap_getattr(old_row, column_number(descriptor, arguments.key[i]), descriptor, &is_null);
+			values[next] = heap_getattr(old_row, entry->key_at[i], descriptor, &is_null);
 			nulls[next] = is_null ? 'n' : ' ';
 		}
 }
@@ -359,12 +385,11 @@ void write_other_table(TriggerData *data, SyncEvent event)
 	const int most = arguments.column_count + arguments.key_count;
 	Datum *values = static_cast<Datum *>(palloc(sizeof(Datum) * most));
 	char *nulls = static_cast<char *>(palloc(most + 1));
-	sync_values(arguments, event, descriptor, row, data->tg_trigtuple, values, nulls);
-
 	SyncPlans *entry = sync_entry(data->tg_trigger);
 	if (!OidIsValid(entry->owner))
 		entry->owner = pinned_pair(data->tg_trigger, data->tg_relation, arguments.target);
 	const Oid owner = entry->owner;
+	sync_values(entry, arguments, event, descriptor, row, data->tg_trigtuple, values, nulls);
 	// Planned and run under a pinned search_path: as the owner, nothing of the client's choosing
 	// (a function a CHECK constraint calls by an unqualified name) may be found. The settings go
 	// back when it returns; on an error, the (sub)transaction's abort puts them back.
@@ -378,7 +403,7 @@ void write_other_table(TriggerData *data, SyncEvent event)
 	if (event == sync_update && written == 0 && arguments.insert_missing) {
 		// Not copied yet: the row goes in now, as it is (the copy's ON CONFLICT DO NOTHING then
 		// leaves it), since its key may have moved behind the copy's cursor or past its end.
-		sync_values(arguments, sync_insert, descriptor, row, data->tg_trigtuple, values, nulls);
+		sync_values(entry, arguments, sync_insert, descriptor, row, data->tg_trigtuple, values, nulls);
 		run_sync(sync_plan(entry, arguments, sync_insert, descriptor), values, nulls, owner, arguments.target);
 	}
 	SPI_finish();
