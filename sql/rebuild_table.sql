@@ -33,7 +33,7 @@ SELECT pgshift.start('rb', $${"name": "bad", "operations": [{"rebuild_table": {"
   "partition_by": {"strategy": "list", "columns": ["state"]}}}]}$$);
 SELECT pgshift.start('rb', $${"name": "bad", "operations": [
   {"rebuild_table": {"table": "job", "primary_key": ["name", "id"]}},
-  {"add_column": {"table": "job", "column": {"name": "x", "type": "int", "nullable": true}}}]}$$);
+  {"create_constraint": {"table": "job", "name": "x", "type": "check", "columns": ["state"], "check": "state <> ''", "up": {"state": "state"}, "down": {"state": "state"}}}]}$$);
 SELECT pgshift.start('rb', $${"name": "bad", "operations": [
   {"add_column": {"table": "job", "column": {"name": "x", "type": "int", "nullable": true}, "up": "1"}},
   {"rebuild_table": {"table": "job", "primary_key": ["name", "id"]}}]}$$);

@@ -253,9 +253,7 @@ private:
 			if (!copied(unique))
 				continue;
 			std::string dup = dup_name(name);
-			build_index_concurrently("CREATE UNIQUE INDEX CONCURRENTLY " + quote_ident(dup) + " ON " + qualified_ + " (" +
-			                             renamed_columns(unique["columns"]) + ")",
-			                         dup, false);
+			build_index(plan_, context_, table_, "CREATE UNIQUE INDEX", dup, " (" + renamed_columns(unique["columns"]) + ")");
 			promotions_.push_back(alter_ + "ADD CONSTRAINT " + quote_ident(name) + " UNIQUE USING INDEX " + quote_ident(dup));
 		}
 		for (const auto &index : catalog_entries("indexes")) {
@@ -266,12 +264,11 @@ private:
 			std::string dup = dup_name(name);
 			std::string predicate = index.value("predicate", "");
 			// An index that does not fit a changed type is reported and left out, not a reason to fail.
-			build_index_concurrently(std::string("CREATE ") + (index.value("unique", false) ? "UNIQUE " : "") +
-			                             "INDEX CONCURRENTLY " + quote_ident(dup) + " ON " + qualified_ + " USING " +
-			                             quote_ident(index.value("method", "btree")) + " (" +
-			                             renamed_columns(index["columns"]) + ")" +
-			                             (predicate.empty() ? "" : " WHERE " + rename_columns(predicate, renames_, context_.parser)),
-			                         dup, true);
+			build_index(plan_, context_, table_, std::string("CREATE ") + (index.value("unique", false) ? "UNIQUE " : "") + "INDEX",
+			            dup,
+			            " USING " + quote_ident(index.value("method", "btree")) + " (" + renamed_columns(index["columns"]) + ")" +
+			                (predicate.empty() ? "" : " WHERE " + rename_columns(predicate, renames_, context_.parser)),
+			            true);
 			promotions_.push_back("ALTER INDEX IF EXISTS " + quote_qualified(context_.schema, dup) + " RENAME TO " +
 			                      quote_ident(name));
 		}
@@ -432,13 +429,6 @@ private:
 		column->type = type(twin);
 		if (twin.request->drop_not_null)
 			column->nullable = true;
-	}
-
-	// `optional`: if it cannot be built, it is reported and left out.
-	void build_index_concurrently(const std::string &statement, const std::string &index, bool optional)
-	{
-		plan_.concurrent.push_back(
-		    {statement, "DROP INDEX CONCURRENTLY IF EXISTS " + quote_qualified(context_.schema, index), optional});
 	}
 
 	// `statements` run only when the constraint exists on the table.

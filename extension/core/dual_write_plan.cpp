@@ -32,7 +32,9 @@ ColumnAssignment *DualWritePlan::find(const VirtualTable &virt, const std::strin
 void DualWritePlan::backfill(const VirtualTable &virt, const std::string &touch_column)
 {
 	Table &entry = table(virt);
-	if (entry.touch_column.empty())
+	if (virt.rebuilt)
+		entry.filled_by_copy = true;
+	else if (entry.touch_column.empty())
 		entry.touch_column = touch_column;
 }
 
@@ -75,7 +77,7 @@ void DualWritePlan::check_supported() const
 bool DualWritePlan::has_backfill() const
 {
 	for (const auto &table : tables_)
-		if (!table.touch_column.empty())
+		if (!table.touch_column.empty() || table.filled_by_copy)
 			return true;
 	return false;
 }
@@ -84,7 +86,7 @@ void DualWritePlan::emit(const std::string &schema, const std::string &new_versi
                          const std::string &previous_version, const std::string &pending_version,
                          std::vector<Statement> &start, std::vector<Statement> &drops, json &jobs) const
 {
-	const bool opens_later = has_backfill() && !pending_version.empty();
+	const bool opens_later = !pending_version.empty();
 	for (const auto &table : tables_) {
 		std::string qualified = quote_qualified(schema, table.physical);
 		if (!table.assignments.empty()) {

@@ -25,7 +25,9 @@ public:
 	// The assignment of `table` in `direction` that writes `target` (up) or mirrors twin `target`
 	// (down), or nullptr: a later operation on the same column composes its expressions with it.
 	ColumnAssignment *find(const VirtualTable &table, const std::string &direction, const std::string &target);
-	// Existing rows of `table` get the up assignments by a batched no-op update of `touch_column`.
+	// Existing rows of `table` get the up assignments by a batched no-op update of `touch_column`;
+	// a rebuilt table's rows get them as rebuild_table's copy inserts them (its trigger fires on
+	// every row copied), so it gets no backfill job of its own.
 	void backfill(const VirtualTable &table, const std::string &touch_column);
 
 	bool empty() const { return tables_.empty(); }
@@ -35,13 +37,15 @@ public:
 	// partitions, inheritance parents and children, tables with rules.
 	void check_supported() const;
 
-	// Whether some table of the plan is backfilled (then its version opens only when that is done).
+	// Whether some table of the plan is backfilled or filled by a rebuild's copy (then its version
+	// opens only when that is done).
 	bool has_backfill() const;
 
 	// Appends CREATE TRIGGER statements to `start`, the trigger drops to `drops` (complete and rollback
 	// run them first), and the backfill jobs to `jobs`. `pending_version` is the name the new version
-	// has until its backfill is done (see has_backfill), which the triggers then know it by: a schema
-	// that someone else gives the new version's name meanwhile is not the new version.
+	// has until its backfills and copies are done ("" when it opens at start), which the triggers
+	// then know it by: a schema that someone else gives the new version's name meanwhile is not the
+	// new version.
 	void emit(const std::string &schema, const std::string &new_version, const std::string &previous_version,
 	          const std::string &pending_version, std::vector<Statement> &start, std::vector<Statement> &drops,
 	          json &jobs) const;
@@ -53,6 +57,7 @@ private:
 		json partition_catalogs;   // of a partitioned table: its partitions, backfilled one by one
 		std::vector<ColumnAssignment> assignments;
 		std::string touch_column;   // "" when no backfill is needed
+		bool filled_by_copy = false;   // a rebuild: its rows are new, and its copy fills them
 	};
 	std::vector<Table> tables_;
 	Table &table(const VirtualTable &table);

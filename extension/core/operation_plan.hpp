@@ -71,8 +71,18 @@ void plan_create_partition(const json &body, PlanningContext &context, Operation
 void plan_detach_partition(const json &body, PlanningContext &context, OperationPlan &plan);   // pgshift's extension
 void plan_rebuild_table(const json &body, PlanningContext &context, OperationPlan &plan);      // pgshift's extension
 
-// The table an operation names, or an undefined_table error.
-VirtualTable &existing_table(PlanningContext &context, const std::string &name);
+// The table an operation names, or an undefined_table error. A table that rebuild_table moves to a
+// new physical table is refused unless the operation is one that can change that new table
+// (OnRebuilt::change_the_rebuild: column and index operations, which then act on the rebuild; see
+// rebuild_table.cpp).
+enum class OnRebuilt { refuse, change_the_rebuild };
+VirtualTable &existing_table(PlanningContext &context, const std::string &name, OnRebuilt on_rebuilt = OnRebuilt::refuse);
+// An index `name` on `table` (`create` is "CREATE [UNIQUE] INDEX", `definition` everything after
+// "ON <table>"): built CONCURRENTLY by the worker after start; on a table this migration rebuilds
+// (empty at start, read by nobody yet, and CONCURRENTLY is not there for a partitioned one) built
+// at start, before the copy. `optional`: a failed concurrent build is reported and left out.
+void build_index(OperationPlan &plan, const PlanningContext &context, const VirtualTable &table, const std::string &create,
+                 const std::string &name, const std::string &definition, bool optional = false);
 // The physical name of a new column that replaces or adds `column` until complete.
 std::string new_column_name(const std::string &column);
 

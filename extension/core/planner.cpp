@@ -183,7 +183,11 @@ json plan_start(const std::string &schema, const json &migration, const json &ca
 	dual_writes.check_supported();
 	// Triggers go in after every operation's DDL, and out before anything else at complete or rollback.
 	std::vector<Statement> create_triggers, drop_triggers;
-	dual_writes.emit(schema, version_schema, previous_version, pending_version, create_triggers, drop_triggers, jobs);
+	// The version opens when the worker's backfills and rebuild copies are done (the SQL side makes
+	// it pending when the plan has a job of kind backfill, which both are).
+	const bool opens_later = dual_writes.has_backfill() || !rebuild_jobs.empty();
+	dual_writes.emit(schema, version_schema, previous_version, opens_later ? pending_version : std::string(),
+	                 create_triggers, drop_triggers, jobs);
 	const PrimaryKeySwaps key_swaps = plan_primary_key_swaps(schema, virt, before);
 	for (auto &job : rebuild_jobs)
 		jobs.push_back(job);

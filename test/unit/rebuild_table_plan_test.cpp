@@ -23,11 +23,11 @@ const json catalog = json::parse(R"({"name": "public", "tables": {
                       "doubled": {"name": "doubled", "type": "integer", "attnum": 3, "generated": "id * 2"}},
           "foreignKeys": {"job_queue_fk": {"name": "job_queue_fk", "referencedTable": "queue"}}}}})");
 
-json plan(const std::string &operations)
+json plan(const std::string &operations, const json &context = json::object())
 {
 	static const ConstantsOnly parser;
-	return plan_start("public", json::parse(R"({"name": "02", "operations": )" + operations + "}"), catalog,
-	                  json::object(), parser);
+	return plan_start("public", json::parse(R"({"name": "02", "operations": )" + operations + "}"), catalog, context,
+	                  parser);
 }
 
 std::string plan_error(const std::string &operations)
@@ -105,11 +105,65 @@ TEST(RebuildTablePlan, RefusesWhatItCannotCarryOverYet)
 	          "operations[0] (rebuild_table \"job\"): the primary key of the rebuilt table \"job\" must include partition "
 	          "key column \"name\"");
 	EXPECT_EQ(plan_error(R"([{"rebuild_table": {"table": "job"}},
-	                         {"rename_column": {"table": "job", "from": "name", "to": "queue"}}])"),
-	          "operations[1] (rename_column \"job\"): table \"job\" is rebuilt by this migration: pgshift cannot combine "
-	          "other operations on it with rebuild_table yet");
+	                         {"rename_table": {"from": "job", "to": "jobs"}}])"),
+	          "operations[1] (rename_table \"job\"): table \"job\" is rebuilt by this migration: pgshift can combine "
+	          "only column and index operations with rebuild_table yet");
+	EXPECT_EQ(plan_error(R"([{"rebuild_table": {"table": "job"}},
+	                         {"alter_column": {"table": "job", "column": "id", "type": "bigint", "up": "id", "down": "id"}}])"),
+	          "operations[1] (alter_column \"job\"): column \"id\" is in the key of table \"job\", which this migration "
+	          "rebuilds: pgshift cannot alter it in the same migration yet");
+	EXPECT_EQ(plan_error(R"([{"add_column": {"table": "job", "column": {"name": "note", "type": "text", "nullable": true}}},
+	                         {"rebuild_table": {"table": "job"}}])"),
+	          "operations[1] (rebuild_table \"job\"): table \"job\" has columns added or dropped by an earlier operation "
+	          "of this migration: pgshift cannot rebuild it yet");
 	EXPECT_EQ(plan_error(R"([{"rename_column": {"table": "job", "from": "name", "to": "queue"}},
 	                         {"rebuild_table": {"table": "job"}}])"),
 	          "operations[1] (rebuild_table \"job\"): table \"job\" has a column renamed by an earlier operation of this "
 	          "migration: pgshift cannot rebuild it yet");
+}
+
+// Column and index operations after the rebuild change the rebuild: at start, while it is empty;
+// at complete, after the swap.
+TEST(RebuildTablePlan, LaterColumnAndIndexOperationsChangeTheRebuild)
+{
+	json result = plan(R"([{"rebuild_table": {"table": "job", "primary_key": ["name", "id"],
+	                          "partition_by": {"strategy": "list", "columns": ["name"]},
+	                          "partitions": [{"name": "job_rest", "default": true}]}},
+	                        {"rename_column": {"table": "job", "from": "name", "to": "queue"}},
+	                        {"add_column": {"table": "job", "column": {"name": "note", "type": "text", "nullable": true},
+	                                        "up": "'copied'"}},
+	                        {"create_index": {"name": "job_queue", "table": "job", "columns": [{"column": "queue"}]}}])",
+	                   json{{"pending_version", "_pgshift_pending_02"}});
+	std::string start;
+	for (const auto &step : result["start"])
+		start += step["sql"].get<std::string>() + "\n";
+	const std::string rebuild = "\"public\".\"_pgshift_rebuild_job\"";
+	EXPECT_NE(start.find("ALTER TABLE " + rebuild + " ADD COLUMN \"_pgshift_new_note\""), std::string::npos) << start;
+	// Built plainly on the empty rebuild (a partitioned table has no CREATE INDEX CONCURRENTLY).
+	EXPECT_NE(start.find("CREATE INDEX \"job_queue\" ON " + rebuild + " (\"name\")"), std::string::npos) << start;
+	EXPECT_NE(start.find("BEFORE INSERT OR UPDATE ON " + rebuild), std::string::npos) << start;
+	EXPECT_EQ(start.find("BEFORE INSERT OR UPDATE ON \"public\".\"job\""), std::string::npos) << start;
+	// The dual-write trigger knows the new version by its pending name: it opens after the copy.
+	EXPECT_NE(start.find("\"pending_version\":\"_pgshift_pending_02\""), std::string::npos) << start;
+	// No backfill of the rebuild: the copy's inserts fire its dual-write trigger. The one job is the copy.
+	ASSERT_EQ(result["jobs"].size(), 1u) << result["jobs"].dump();
+	EXPECT_NE(result["jobs"][0]["statement"].get<std::string>().find("INSERT INTO " + rebuild), std::string::npos);
+	// Complete: the swap first, then the rebuild's column renames, then its own name.
+	std::vector<std::string> complete;
+	for (const auto &step : result["complete"])
+		complete.push_back(step["sql"]);
+	std::size_t swap = complete.size(), rename_queue = complete.size(), rename_table = complete.size();
+	for (std::size_t i = 0; i < complete.size(); i++) {
+		if (complete[i].find("pgshift._rebuild_swap(") != std::string::npos)
+			swap = i;
+		if (complete[i].find("ALTER TABLE " + rebuild + " RENAME COLUMN \"name\" TO \"queue\"") != std::string::npos)
+			rename_queue = i;
+		if (complete[i] == "ALTER TABLE " + rebuild + " RENAME TO \"job\"")
+			rename_table = i;
+	}
+	ASSERT_LT(rename_table, complete.size()) << result["complete"].dump();
+	EXPECT_LT(swap, rename_queue);
+	EXPECT_LT(rename_queue, rename_table);
+	// Rollback: the later operations' undoing first, the rebuild's drop last.
+	EXPECT_EQ(result["rollback"].back()["sql"], "DROP TABLE IF EXISTS " + rebuild);
 }

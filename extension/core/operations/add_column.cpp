@@ -49,7 +49,7 @@ void check_add_column(const json &body, const VirtualTable &table, const std::st
 
 void plan_add_column(const json &body, PlanningContext &context, OperationPlan &plan)
 {
-	VirtualTable &table = existing_table(context, body.at("table").get<std::string>());
+	VirtualTable &table = existing_table(context, body.at("table").get<std::string>(), OnRebuilt::change_the_rebuild);
 	const json &column = body.at("column");
 	const std::string up = body.value("up", "");
 	check_add_column(body, table, up);
@@ -114,10 +114,7 @@ void plan_add_column(const json &body, PlanningContext &context, OperationPlan &
 	if (column.value("unique", false)) {
 		check_identifier(unique_index, "index name with pgshift's prefix");
 		check_identifier(unique_constraint, "unique constraint name");
-		// A build interrupted by a crash leaves an invalid index: the retry drops it first.
-		plan.concurrent.push_back({"CREATE UNIQUE INDEX CONCURRENTLY " + quote_ident(unique_index) + " ON " + qualified +
-		                               " (" + quote_ident(physical) + ")",
-		                           "DROP INDEX CONCURRENTLY IF EXISTS " + quote_qualified(context.schema, unique_index)});
+		build_index(plan, context, table, "CREATE UNIQUE INDEX", unique_index, " (" + quote_ident(physical) + ")");
 	}
 
 	if (!up.empty()) {

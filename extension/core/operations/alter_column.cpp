@@ -1,6 +1,8 @@
 // alter_column: type, nullable, default, comment, unique, check and references changes, alone or
 // together. The column is duplicated (column_duplication.hpp); the changes apply to its twin, so the
 // old version keeps the column as it was until complete.
+#include <algorithm>
+
 #include "core/column_duplication.hpp"
 #include "core/constraint_sql.hpp"
 #include "core/error.hpp"
@@ -62,12 +64,18 @@ void check_alter_column(const json &body, const VirtualTable &table, const Virtu
 
 void plan_alter_column(const json &body, PlanningContext &context, OperationPlan &plan)
 {
-	VirtualTable &table = existing_table(context, body.at("table").get<std::string>());
+	VirtualTable &table = existing_table(context, body.at("table").get<std::string>(), OnRebuilt::change_the_rebuild);
 	const std::string name = body.at("column").get<std::string>();
 	const VirtualColumn *column = table.find_column(name);
 	if (column == nullptr)
 		throw Error(sqlstate::undefined_column, "column \"" + name + "\" does not exist in table \"" + table.name + "\"");
 	check_alter_column(body, table, *column);
+	// The rebuild's copy and its mirror triggers find rows by the key as it is on disk.
+	if (table.rebuilt && std::find(table.primary_key.begin(), table.primary_key.end(), name) != table.primary_key.end())
+		throw Error(sqlstate::feature_not_supported,
+		            "column \"" + name + "\" is in the key of table \"" + table.name +
+		                "\", which this migration rebuilds: pgshift cannot alter it in the same migration yet",
+		            "Alter it in a migration of its own, before or after the rebuild.");
 
 	DuplicationRequest request;
 	request.column = name;
@@ -115,9 +123,7 @@ void plan_alter_column(const json &body, PlanningContext &context, OperationPlan
 	}
 	if (body.contains("unique")) {
 		std::string index = body["unique"]["name"].get<std::string>();
-		plan.concurrent.push_back({"CREATE UNIQUE INDEX CONCURRENTLY " + quote_ident(index) + " ON " + twin.qualified +
-		                               " (" + twin_column + ")",
-		                           "DROP INDEX CONCURRENTLY IF EXISTS " + quote_qualified(context.schema, index)});
+		build_index(plan, context, table, "CREATE UNIQUE INDEX", index, " (" + twin_column + ")");
 		plan.complete.push_back(alter + "ADD CONSTRAINT " + quote_ident(index) + " UNIQUE USING INDEX " + quote_ident(index));
 		table.constraint_names.insert(index);
 	}

@@ -11,7 +11,7 @@ namespace pgshift {
 
 void plan_drop_column(const json &body, PlanningContext &context, OperationPlan &plan)
 {
-	VirtualTable &table = existing_table(context, body.at("table").get<std::string>());
+	VirtualTable &table = existing_table(context, body.at("table").get<std::string>(), OnRebuilt::change_the_rebuild);
 	const std::string name = body.at("column").get<std::string>();
 	const VirtualColumn *column = table.find_column(name);
 	if (column == nullptr)

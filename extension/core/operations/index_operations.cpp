@@ -1,5 +1,5 @@
 // create_index and drop_index. create_index builds the index CONCURRENTLY in the worker after start
-// (on a table the same migration creates, nobody writes to it yet: it is built at start); rollback
+// (on a table the same migration creates or rebuilds, nobody writes to it yet: it is built at start); rollback
 // drops it. drop_index drops the index at complete. pgshift extends pgroll's format with expression
 // elements ({"expression": "lower(email)"}) and "include": [columns] (docs/format-extensions.md).
 #include <set>
@@ -63,7 +63,7 @@ std::string index_element_sql(const json &field, const VirtualTable &table, cons
 void plan_create_index(const json &body, PlanningContext &context, OperationPlan &plan)
 {
 	const std::string name = body.at("name").get<std::string>();
-	VirtualTable &table = existing_table(context, body.at("table").get<std::string>());
+	VirtualTable &table = existing_table(context, body.at("table").get<std::string>(), OnRebuilt::change_the_rebuild);
 	check_identifier(name, "index name");
 	if (context.virt.has_index(name))
 		throw Error(sqlstate::duplicate_table, "index \"" + name + "\" already exists in schema \"" + context.schema + "\"");
@@ -100,7 +100,8 @@ void plan_create_index(const json &body, PlanningContext &context, OperationPlan
 	const std::string create = std::string("CREATE ") + (body.value("unique", false) ? "UNIQUE " : "") + "INDEX ";
 
 	const std::string qualified_index = quote_qualified(context.schema, name);
-	if (new_table) {
+	if (new_table || table.rebuilt) {
+		// Nobody reads the table yet (a rebuild is filled after start: its copy keeps the index).
 		plan.start.push_back(create + quote_ident(name) + " ON " + quote_qualified(context.schema, table.physical) + definition);
 	} else if (table.partitioned) {
 		// PostgreSQL builds no index on a partitioned table CONCURRENTLY. The parent's index is made
@@ -143,7 +144,7 @@ void plan_create_index(const json &body, PlanningContext &context, OperationPlan
 		                           "DROP INDEX CONCURRENTLY IF EXISTS " + qualified_index});
 	}
 	plan.rollback.push_back("DROP INDEX IF EXISTS " + qualified_index);   // with the partitions' indexes attached to it
-	if (!new_table && table.partitioned)
+	if (!new_table && !table.rebuilt && table.partitioned)
 		for (const auto &partition : table.partitions)
 			plan.rollback.push_back("DROP INDEX IF EXISTS " + quote_qualified(context.schema, partition_index_name(partition, name)));
 	context.virt.add_index(name);

@@ -14,8 +14,13 @@
 // gives the rebuild's constraints and indexes their names; the final table renames give it the
 // table's. Rollback drops the rebuild and the table's trigger: the table is as it was.
 //
-// The table may not be touched by any other operation of the migration (existing_table refuses
-// once it is rebuilt, and the rebuild refuses a table already changed).
+// Column and index operations later in the migration change the rebuild (existing_table's
+// OnRebuilt::change_the_rebuild): while it is empty at start a column is added to it, a twin column
+// with its dual-write trigger (the copy's inserts fire it, so no backfill of its own), an index
+// built plainly; renames and drops are the new version's until complete, which makes them on the
+// rebuild after the swap. Both tables keep the old table's stored columns in step, which is what
+// the mirror triggers carry. Any other operation on the table is refused, and so is a rebuild of a
+// table an earlier operation changed (the rebuild is made LIKE the table as it is on disk).
 
 #include "core/dual_write_plan.hpp"
 #include "core/error.hpp"
@@ -53,14 +58,18 @@ void check_rebuildable(const VirtualTable &table, const PlanningContext &context
 			if (key.value("referencedTable", "") == table.physical)
 				refuse(table.name, "is referenced by foreign key \"" + key.value("name", "") + "\" of table \"" + other.name + "\"");
 	// Untouched by the migration so far: the rebuild is made LIKE the table as it is on disk.
+	const std::string put_first = "Put rebuild_table before the migration's other operations on the table: they then "
+	                              "change the rebuild.";
 	for (const auto &name : context.dual_writes.tables())
 		if (name == table.physical)
-			refuse(table.name, "is changed by an earlier operation of this migration");
+			refuse(table.name, "is changed by an earlier operation of this migration", put_first);
 	if (!table.new_indexes.empty())
-		refuse(table.name, "gets an index from an earlier operation of this migration");
+		refuse(table.name, "gets an index from an earlier operation of this migration", put_first);
+	if (table.columns.size() != catalog.value("columns", json::object()).size())
+		refuse(table.name, "has columns added or dropped by an earlier operation of this migration", put_first);
 	for (const auto &column : table.columns)
 		if (column.physical != column.name)
-			refuse(table.name, "has a column renamed by an earlier operation of this migration");
+			refuse(table.name, "has a column renamed by an earlier operation of this migration", put_first);
 }
 
 // Unique indexes and constraints must contain the partition key on a partitioned table.

@@ -10,7 +10,7 @@ namespace pgshift {
 
 void plan_rename_column(const json &body, PlanningContext &context, OperationPlan &plan)
 {
-	VirtualTable &table = existing_table(context, body.at("table").get<std::string>());
+	VirtualTable &table = existing_table(context, body.at("table").get<std::string>(), OnRebuilt::change_the_rebuild);
 	const std::string from = body.at("from").get<std::string>();
 	const std::string to = body.at("to").get<std::string>();
 	check_identifier(from, "column name");
