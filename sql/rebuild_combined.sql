@@ -64,6 +64,11 @@ UPDATE rc_01.job SET priority = 7 WHERE id = 2;
 UPDATE rc_01.job SET name = 'email' WHERE id = 7;      -- from sms: moves to partition job_email in the rebuild
 DELETE FROM rc_01.job WHERE id = 4;
 DELETE FROM rc_02.job WHERE id = 5;
+-- pg-boss 10 fails a job by deleting it and inserting it again through the new version, in one
+-- statement: a new-version write, whose old columns `down` fills.
+WITH failed AS (DELETE FROM rc_02.job WHERE name = 'sms' AND id = 1 RETURNING *)
+INSERT INTO rc_02.job (id, name, state, retry_limit, priority, data, policy)
+  SELECT id, name, 'active', retry_limit, priority + 1, data, policy FROM failed;
 SELECT id, name, retrylimit, priority, on_complete, data ->> 'key' AS key FROM rc_01.job
  WHERE id <= 7 OR id > 1000 ORDER BY id;
 SELECT id, name, retry_limit, priority, policy, dead_letter, data ->> 'key' AS key FROM rc_02.job

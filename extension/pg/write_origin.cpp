@@ -292,23 +292,41 @@ bool writes_relation(const WritingStatement *statement, Oid relation)
 	return false;
 }
 
-// The relation the statement names for `rel`: rel itself, or the partitioned table it was routed from.
+// Whether the statement names `relation`: as a result relation, or as what a view it writes or
+// deletes through writes.
+bool names_relation(const WritingStatement *statement, Oid relation)
+{
+	if (writes_relation(statement, relation))
+		return true;
+	for (int i = 0; i < statement->view_count; i++)
+		if (statement->views[i].table == relation)
+			return true;
+	for (int i = 0; i < statement->deleting_view_count; i++)
+		if (statement->deleted_through_views[i] == relation)
+			return true;
+	return false;
+}
+
+// The relation the statement names for `rel`: rel itself, or the partitioned table above it that
+// the statement names. The topmost one wins: an UPDATE or DELETE of a partitioned table lists its
+// leaf partitions among its result relations too, so a partition a row is written in may be named
+// both ways (pg-boss 10 fails a job by deleting it through a view and inserting it again through
+// the same view, in one statement: the insert is routed into a partition the delete names), and
+// the write is the parent's, through its view.
 Oid written_relation(WritingStatement *statement, Relation rel)
 {
 	Oid relation = RelationGetRelid(rel);
-	if (writes_relation(statement, relation) || !rel->rd_rel->relispartition)
+	if (!rel->rd_rel->relispartition)
 		return relation;
 	for (int i = 0; i < statement->routed_count; i++)
 		if (statement->routed_from[i] == relation)
 			return statement->routed_to[i];
 	Oid found = relation;
-	List *ancestors = get_partition_ancestors(relation);
+	List *ancestors = get_partition_ancestors(relation);   // the parent first, the root last
 	ListCell *cell;
 	foreach (cell, ancestors)
-		if (writes_relation(statement, lfirst_oid(cell))) {
+		if (names_relation(statement, lfirst_oid(cell)))
 			found = lfirst_oid(cell);
-			break;
-		}
 	list_free(ancestors);
 	if (statement->routed_count < WritingStatement::routed_capacity) {
 		statement->routed_from[statement->routed_count] = relation;
