@@ -1,5 +1,7 @@
 #include "core/planner.hpp"
 
+#include "core/pinned_block.hpp"
+
 #include <map>
 
 #include "core/final_renames.hpp"
@@ -7,6 +9,7 @@
 #include "core/error.hpp"
 #include "core/migration_format.hpp"
 #include "core/operation_plan.hpp"
+#include "core/pinned_block.hpp"
 #include "core/sql_text.hpp"
 #include "core/version_views.hpp"
 
@@ -117,6 +120,28 @@ std::string migration_name(const json &migration)
 	return migration["name"].get<std::string>();
 }
 
+// Complete makes the new version's views again after raw SQL's onComplete (refresh_views), so it
+// locks them: first, before any table, in the order in which the new version's clients lock them
+// (a view, then its table). Locked later, a client that holds the view and waits for the table
+// would hold complete off until its lock timeout, at every retry.
+Statement lock_version_views_sql(const std::string &version_schema, const VirtualSchema &virt)
+{
+	std::string names = "ARRAY[";
+	for (std::size_t i = 0; i < virt.tables().size(); i++)
+		names += (i == 0 ? "" : ", ") + quote_literal(virt.tables()[i].name);
+	names += "]::pg_catalog.text[]";
+	if (virt.tables().empty())
+		names = "'{}'::pg_catalog.text[]";
+	return pinned_do_block("    view_name text;\n",
+	                       "        FOREACH view_name IN ARRAY " + names + " LOOP\n"
+	                       "            IF pg_catalog.to_regclass(pg_catalog.format('%I.%I', " + quote_literal(version_schema) +
+	                           ", view_name)) IS NOT NULL THEN\n"
+	                       "                EXECUTE pg_catalog.format('LOCK TABLE %I.%I IN ACCESS EXCLUSIVE MODE', " +
+	                           quote_literal(version_schema) + ", view_name);\n"
+	                       "            END IF;\n"
+	                       "        END LOOP;");
+}
+
 }  // namespace
 
 json plan_start(const std::string &schema, const json &migration, const json &catalog, const json &context,
@@ -197,6 +222,8 @@ json plan_start(const std::string &schema, const json &migration, const json &ca
 	append_steps(start, key_swaps.start, "primary keys");
 	append_steps(start, create_triggers, "dual-write triggers");
 	json rollback = json::array(), contract = json::array();
+	if (refresh_views)
+		append_steps(contract, {lock_version_views_sql(version_schema, virt)}, "version views");
 	append_steps(rollback, drop_triggers, "dual-write triggers", gone_already);
 	append_steps(rollback, key_swaps.rollback_first, "primary keys", gone_already);
 	append_steps(contract, drop_triggers, "dual-write triggers");

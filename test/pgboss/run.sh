@@ -6,8 +6,10 @@
 # as its `schema` option (no search_path), sending, fetching, completing and failing jobs, through
 # start (pg-boss 9) and complete (pg-boss 10). Afterwards every job either client was told about
 # must be there with its data and settings, in the state the client was told, and neither client
-# may have seen an error. (pg-boss 10 also partitions its job table by queue: that is a table rebuild,
-# a later issue; here the job table stays one table.)
+# may have seen an error. The job table moves to pg-boss 10's shape in the same migration
+# (rebuild_table): LIST-partitioned by queue name, a partition per queue named as pg-boss 10 names
+# it, key (name, id), and at complete the queue foreign keys and pg-boss 10's create_queue, which
+# makes a new queue's partition. (pg-boss 10's job_state type lacks 'expired'; that value stays.)
 #
 #   scripts/with-cluster.sh bash test/pgboss/run.sh      (after `make install` and the CLI's install)
 #
@@ -114,6 +116,31 @@ crossed=$(echo "$OUT" | sed -n 's/^jobs finished by the other version.s client: 
 if (( ${crossed:-0} > 0 )); then pass; else fail "no job sent by one version was finished by the other"; fi
 assert_eq "the before-upgrade jobs are all there, in pg-boss 10's columns" "3000" \
   "$(sql "SELECT count(*) FROM pgboss.job WHERE data->>'from' = 'before' AND retry_limit = (-(data->>'n')::int) % 3")"
+test_case "pg-boss 10's job table"
+assert_eq "partitioned by queue name, keyed by (name, id)" "LIST (name)|PRIMARY KEY (name, id)" \
+  "$(sql "SELECT pg_get_partkeydef('pgboss.job'::regclass) || '|' ||
+                 (SELECT pg_get_constraintdef(k.oid) FROM pg_constraint k WHERE k.conrelid = 'pgboss.job'::regclass AND k.contype = 'p')")"
+for queue in queue-v9 shared queue-v10; do
+  assert_eq "queue $queue has its partition, with pg-boss 10's foreign keys and check" \
+    "FOR VALUES IN ('$queue')|cjc dlq_fkey q_fkey" \
+    "$(sql "SELECT pg_get_expr(c.relpartbound, c.oid) || '|' ||
+                   (SELECT string_agg(k.conname, ' ' ORDER BY k.conname) FROM pg_constraint k
+                     WHERE k.conrelid = c.oid AND k.contype IN ('f', 'c'))
+              FROM pg_class c JOIN pgboss.queue q ON q.partition_name = c.relname
+             WHERE q.name = '$queue' AND c.relname = 'j' || encode(sha224('$queue'::bytea), 'hex')
+               AND c.relispartition")"
+done
+assert_eq "every job's queue has its row" "0" \
+  "$(sql "SELECT count(*) FROM pgboss.job j WHERE NOT EXISTS (SELECT FROM pgboss.queue q WHERE q.name = j.name)")"
+sql "SELECT pgboss.create_queue('after-v10', '{}')" >/dev/null
+assert_eq "a queue made after complete gets a partition of its own, which takes its jobs" \
+  "FOR VALUES IN ('after-v10')|1" \
+  "$(sql "INSERT INTO pgboss.job (name, data) VALUES ('after-v10', '{}');
+          SELECT pg_get_expr(c.relpartbound, c.oid) || '|' ||
+                 (SELECT count(*) FROM pgboss.job j WHERE j.name = 'after-v10' AND j.tableoid = c.oid)
+            FROM pg_class c WHERE c.relname = 'j' || encode(sha224('after-v10'::bytea), 'hex')")"
+assert_eq "no rebuild left" "0" \
+  "$(sql "SELECT count(*) FROM pg_class WHERE relnamespace = 'pgboss'::regnamespace AND relname LIKE '\_pgshift%'")"
 assert_eq "no twin column left" "0" \
   "$(sql "SELECT count(*) FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
           WHERE c.relnamespace = 'pgboss'::regnamespace AND c.relkind = 'r' AND a.attname LIKE '\_pgshift%' AND NOT a.attisdropped")"
