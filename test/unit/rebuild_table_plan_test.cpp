@@ -21,7 +21,8 @@ const json catalog = json::parse(R"({"name": "public", "tables": {
           "columns": {"id": {"name": "id", "type": "integer", "attnum": 1, "nullable": false},
                       "name": {"name": "name", "type": "text", "attnum": 2, "nullable": false},
                       "doubled": {"name": "doubled", "type": "integer", "attnum": 3, "generated": "id * 2"}},
-          "foreignKeys": {"job_queue_fk": {"name": "job_queue_fk", "referencedTable": "queue"}}}}})");
+          "foreignKeys": {"job_queue_fk": {"name": "job_queue_fk", "referencedTable": "queue", "columns": ["name"],
+                                           "referencedColumns": ["name"], "onDelete": "CASCADE"}}}}})");
 
 json plan(const std::string &operations, const json &context = json::object())
 {
@@ -95,9 +96,6 @@ TEST(RebuildTablePlan, StartMakesTheRebuildItsPartitionsAndBothTriggers)
 
 TEST(RebuildTablePlan, RefusesWhatItCannotCarryOverYet)
 {
-	EXPECT_EQ(plan_error(R"([{"rebuild_table": {"table": "queue"}}])"),
-	          "operations[0] (rebuild_table \"queue\"): table \"queue\" is referenced by foreign key \"job_queue_fk\" of "
-	          "table \"job\": pgshift cannot rebuild it yet");
 	EXPECT_EQ(plan_error(R"([{"rebuild_table": {"table": "job", "primary_key": ["name"]}}])"),
 	          "operations[0] (rebuild_table \"job\"): the rebuilt table's primary key must contain the table's key column "
 	          "\"id\"");
@@ -166,4 +164,34 @@ TEST(RebuildTablePlan, LaterColumnAndIndexOperationsChangeTheRebuild)
 	EXPECT_LT(rename_queue, rename_table);
 	// Rollback: the later operations' undoing first, the rebuild's drop last.
 	EXPECT_EQ(result["rollback"].back()["sql"], "DROP TABLE IF EXISTS " + rebuild);
+}
+
+// A foreign key of another table that points at the rebuilt table gets a copy onto the rebuild
+// after the rows are copied (NOT VALID, then VALIDATE); complete swaps them before it drops the
+// table; rollback drops the copy before the rebuild.
+TEST(RebuildTablePlan, ForeignKeysPointingAtTheTableFollowIt)
+{
+	json result = plan(R"([{"rebuild_table": {"table": "queue"}}])");
+	std::vector<std::string> jobs;
+	for (const auto &job : result["jobs"])
+		jobs.push_back(job["statement"]);
+	ASSERT_EQ(jobs.size(), 3u);
+	EXPECT_NE(jobs[0].find("INSERT INTO \"public\".\"_pgshift_rebuild_queue\""), std::string::npos);
+	EXPECT_EQ(jobs[1], "ALTER TABLE \"public\".\"job\" ADD CONSTRAINT \"_pgshift_rb_job_queue_fk\" FOREIGN KEY (\"name\") "
+	                   "REFERENCES \"public\".\"_pgshift_rebuild_queue\" (\"name\") ON DELETE CASCADE NOT VALID");
+	EXPECT_EQ(result["jobs"][1]["cleanup"],
+	          "ALTER TABLE \"public\".\"job\" DROP CONSTRAINT IF EXISTS \"_pgshift_rb_job_queue_fk\"");
+	EXPECT_EQ(jobs[2], "ALTER TABLE \"public\".\"job\" VALIDATE CONSTRAINT \"_pgshift_rb_job_queue_fk\"");
+	std::vector<std::string> complete;
+	for (const auto &step : result["complete"])
+		complete.push_back(step["sql"]);
+	ASSERT_GE(complete.size(), 3u);
+	EXPECT_EQ(complete[0], "LOCK TABLE \"public\".\"_pgshift_rebuild_queue\", \"public\".\"queue\" IN ACCESS EXCLUSIVE MODE");
+	EXPECT_NE(complete[1].find("RENAME CONSTRAINT \"_pgshift_rb_job_queue_fk\" TO \"job_queue_fk\""), std::string::npos)
+	    << complete[1];
+	EXPECT_NE(complete[2].find("pgshift._rebuild_swap("), std::string::npos);
+	const json &rollback = result["rollback"];
+	ASSERT_GE(rollback.size(), 2u);
+	EXPECT_EQ(rollback[0]["sql"], "ALTER TABLE \"public\".\"job\" DROP CONSTRAINT IF EXISTS \"_pgshift_rb_job_queue_fk\"");
+	EXPECT_EQ(rollback.back()["sql"], "DROP TABLE IF EXISTS \"public\".\"_pgshift_rebuild_queue\"");
 }

@@ -26,6 +26,7 @@
 #include "core/error.hpp"
 #include "core/operation_plan.hpp"
 #include "core/partition_sql.hpp"
+#include "core/rebuild_foreign_keys.hpp"
 #include "core/sql_text.hpp"
 
 namespace pgshift {
@@ -38,8 +39,8 @@ namespace {
 	            hint.empty() ? "Rebuild it in a migration of its own, or change it with a raw \"sql\" operation." : hint);
 }
 
-// What the rebuild cannot carry over yet, from the table's read_schema() entry and the rest of the
-// schema (tables whose foreign keys point at it would have to be pointed at the rebuild).
+// What the rebuild cannot carry over yet, from the table's read_schema() entry (the foreign keys
+// that point at it: rebuild_foreign_keys.hpp).
 void check_rebuildable(const VirtualTable &table, const PlanningContext &context)
 {
 	const json &catalog = table.catalog;
@@ -53,10 +54,6 @@ void check_rebuildable(const VirtualTable &table, const PlanningContext &context
 	for (const auto &column : catalog.value("columns", json::object()))
 		if (!column.value("identity", "").empty())
 			refuse(table.name, "has an identity column (\"" + column.value("name", "") + "\")");
-	for (const auto &other : context.before.tables())
-		for (const auto &key : other.catalog.value("foreignKeys", json::object()))
-			if (key.value("referencedTable", "") == table.physical)
-				refuse(table.name, "is referenced by foreign key \"" + key.value("name", "") + "\" of table \"" + other.name + "\"");
 	// Untouched by the migration so far: the rebuild is made LIKE the table as it is on disk.
 	const std::string put_first = "Put rebuild_table before the migration's other operations on the table: they then "
 	                              "change the rebuild.";
@@ -158,6 +155,8 @@ void plan_rebuild_table(const json &body, PlanningContext &context, OperationPla
 			            "primary key column \"" + column + "\" of the rebuilt table may be NULL in table \"" + table.name + "\"",
 			            "Make it NOT NULL first (alter_column with \"nullable\": false), in an earlier migration.");
 
+	const std::vector<ReferencingKey> referencing = keys_referencing(table, new_key, context);
+
 	const std::string rebuilt = std::string(internal_prefix) + "rebuild_" + table.physical;
 	check_identifier(rebuilt, "table name with pgshift's prefix");
 	const std::string old_qualified = quote_qualified(context.schema, table.physical);
@@ -220,6 +219,9 @@ void plan_rebuild_table(const json &body, PlanningContext &context, OperationPla
 	                                 {"table", table.physical},
 	                                 {"statement", copy_batch_sql(old_qualified, new_qualified, table.catalog, old_key,
 	                                                              new_key, columns)}});
+	// The foreign keys pointing at the table follow it to the rebuild (before the swap, which drops
+	// the table, and before rollback drops the rebuild).
+	plan_referencing_keys(referencing, old_qualified, new_qualified, context, plan);
 	plan.complete.push_back("SELECT pgshift._rebuild_swap(" + quote_literal(old_qualified) + "::pg_catalog.regclass, " +
 	                        quote_literal(new_qualified) + "::pg_catalog.regclass)");
 	plan.rollback.push_back("DROP TRIGGER IF EXISTS \"~pgshift_rebuild_sync\" ON " + old_qualified);
