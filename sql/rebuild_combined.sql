@@ -31,6 +31,18 @@ SELECT pgshift.start('rc', $${"name": "bad", "operations": [
 SELECT pgshift.start('rc', $${"name": "bad", "operations": [
   {"drop_column": {"table": "job", "column": "on_complete"}},
   {"rebuild_table": {"table": "job", "primary_key": ["name", "id"]}}]}$$);
+SELECT pgshift.start('rc', $${"name": "bad", "operations": [
+  {"drop_index": {"name": "job_name"}},
+  {"rebuild_table": {"table": "job", "primary_key": ["name", "id"]}}]}$$);
+SELECT pgshift.start('rc', $${"name": "bad", "operations": [
+  {"rename_constraint": {"table": "job", "from": "job_state_known", "to": "job_state_check"}},
+  {"rebuild_table": {"table": "job", "primary_key": ["name", "id"]}}]}$$);
+-- A unique constraint cannot be made on a partitioned rebuild at complete (PostgreSQL has no ADD
+-- CONSTRAINT ... USING INDEX for partitioned tables).
+SELECT pgshift.start('rc', $${"name": "bad", "operations": [
+  {"rebuild_table": {"table": "job", "primary_key": ["name", "id"], "partition_by": {"strategy": "list", "columns": ["name"]},
+    "partitions": [{"name": "job_rest", "default": true}]}},
+  {"alter_column": {"table": "job", "column": "priority", "unique": {"name": "job_priority_key"}}}]}$$);
 -- A failure of the combination's own DDL at start (a unique index without the partition key) too.
 SELECT pgshift.start('rc', $${"name": "bad", "operations": [
   {"rebuild_table": {"table": "job", "primary_key": ["name", "id"], "partition_by": {"strategy": "list", "columns": ["name"]},

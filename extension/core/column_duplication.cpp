@@ -252,6 +252,7 @@ private:
 			constraint_indexes.insert(name);
 			if (!copied(unique))
 				continue;
+			refuse_unique_on_partitioned_rebuild(table_, "unique constraint \"" + name + "\" on a changed column");
 			std::string dup = dup_name(name);
 			build_index(plan_, context_, table_, "CREATE UNIQUE INDEX", dup, " (" + renamed_columns(unique["columns"]) + ")");
 			promotions_.push_back(alter_ + "ADD CONSTRAINT " + quote_ident(name) + " UNIQUE USING INDEX " + quote_ident(dup));

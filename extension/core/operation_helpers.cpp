@@ -41,6 +41,16 @@ void build_index(OperationPlan &plan, const PlanningContext &context, const Virt
 	                           "DROP INDEX CONCURRENTLY IF EXISTS " + quote_qualified(context.schema, name), optional});
 }
 
+void refuse_unique_on_partitioned_rebuild(const VirtualTable &table, const std::string &what)
+{
+	if (table.rebuilt && table.partitioned)
+		throw Error(sqlstate::feature_not_supported,
+		            what + " of table \"" + table.name + "\", which this migration rebuilds partitioned: pgshift cannot make "
+		            "a unique constraint on it yet",
+		            "Make a unique index instead (create_index with \"unique\": true), or make the change in a migration of "
+		            "its own.");
+}
+
 std::string new_column_name(const std::string &column)
 {
 	std::string name = std::string(internal_prefix) + "new_" + column;

@@ -1,5 +1,6 @@
 // What one operation contributes to a migration: statements for start, complete and rollback.
 #pragma once
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -46,6 +47,7 @@ struct PlanningContext {
 	std::string previous_version;      // the version schema before it ("" when there is none)
 	const VirtualSchema &before;       // the schema as the previous version sees it
 	DualWritePlan &dual_writes;        // triggers and backfills the operations ask for
+	std::set<std::string> touched_tables = {};   // tables the operations so far named (rebuild_table must come first)
 };
 
 // One planner per operation kind; each validates its body against the virtual schema, updates it,
@@ -83,6 +85,9 @@ VirtualTable &existing_table(PlanningContext &context, const std::string &name, 
 // at start, before the copy. `optional`: a failed concurrent build is reported and left out.
 void build_index(OperationPlan &plan, const PlanningContext &context, const VirtualTable &table, const std::string &create,
                  const std::string &name, const std::string &definition, bool optional = false);
+// Complete makes a unique constraint from an index built at start (ADD CONSTRAINT ... USING INDEX),
+// which PostgreSQL cannot do on a partitioned table: refused on a rebuild that is one.
+void refuse_unique_on_partitioned_rebuild(const VirtualTable &table, const std::string &what);
 // The physical name of a new column that replaces or adds `column` until complete.
 std::string new_column_name(const std::string &column);
 

@@ -1,11 +1,11 @@
 #include "core/planner.hpp"
 
-#include "core/pinned_block.hpp"
 
 #include <map>
 
 #include "core/final_renames.hpp"
 #include "core/primary_key_swap.hpp"
+#include "core/rebuild_foreign_keys.hpp"
 #include "core/error.hpp"
 #include "core/migration_format.hpp"
 #include "core/operation_plan.hpp"
@@ -120,6 +120,21 @@ std::string migration_name(const json &migration)
 	return migration["name"].get<std::string>();
 }
 
+// The tables an operation names (for drop_index, whose body names only the index: none).
+std::vector<std::string> tables_named(const std::string &kind, const json &body)
+{
+	std::vector<const char *> fields{"table"};
+	if (kind == "create_table" || kind == "drop_table")
+		fields = {"name"};
+	else if (kind == "rename_table")
+		fields = {"from", "to"};
+	std::vector<std::string> names;
+	for (const char *field : fields)
+		if (body.contains(field) && body[field].is_string())
+			names.push_back(body[field].get<std::string>());
+	return names;
+}
+
 // Complete makes the new version's views again after raw SQL's onComplete (refresh_views), so it
 // locks them: first, before any table, in the order in which the new version's clients lock them
 // (a view, then its table). Locked later, a client that holds the view and waits for the table
@@ -188,6 +203,9 @@ json plan_start(const std::string &schema, const json &migration, const json &ca
 		} catch (const Error &error) {
 			throw Error(error.code(), label + ": " + error.what(), error.hint());
 		}
+		// What each operation names: rebuild_table refuses a table an earlier operation changed.
+		for (const auto &name : tables_named(operation_kind(operations[i]), operation_body(operations[i])))
+			planning.touched_tables.insert(name);
 		append_steps(start, plan.start, label);
 		append_steps(complete, plan.complete, label);
 		append_steps(complete_last, plan.complete_last, label);
@@ -206,6 +224,7 @@ json plan_start(const std::string &schema, const json &migration, const json &ca
 		refresh_views = refresh_views || plan.refresh_views_on_complete;
 	}
 	dual_writes.check_supported();
+	check_rebuilt_references(planning);
 	// Triggers go in after every operation's DDL, and out before anything else at complete or rollback.
 	std::vector<Statement> create_triggers, drop_triggers;
 	// The version opens when the worker's backfills and rebuild copies are done (the SQL side makes
@@ -224,6 +243,14 @@ json plan_start(const std::string &schema, const json &migration, const json &ca
 	json rollback = json::array(), contract = json::array();
 	if (refresh_views)
 		append_steps(contract, {lock_version_views_sql(version_schema, virt)}, "version views");
+	// A rebuilt table and its rebuild first, in the order the old version's writers take them (the
+	// table, then the rebuild through the mirror), before the rebuild's triggers go.
+	for (const auto &table : virt.tables())
+		if (table.rebuilt)
+			append_steps(rollback,
+			             {"LOCK TABLE " + quote_qualified(schema, table.catalog.value("name", "")) + ", " +
+			              quote_qualified(schema, table.physical) + " IN ACCESS EXCLUSIVE MODE"},
+			             "rebuild_table \"" + table.name + "\"", gone_already);
 	append_steps(rollback, drop_triggers, "dual-write triggers", gone_already);
 	append_steps(rollback, key_swaps.rollback_first, "primary keys", gone_already);
 	append_steps(contract, drop_triggers, "dual-write triggers");

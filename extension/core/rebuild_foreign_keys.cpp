@@ -50,6 +50,15 @@ std::string stand_in(const std::string &name)
 	return partition_index_name("_pgshift_rb", name);
 }
 
+// A key made NOT VALID and never validated (read_schema() prints it so) gets a copy NOT VALID too:
+// rows it lets through would fail the copy's VALIDATE.
+bool not_valid(const ReferencingKey &key)
+{
+	const std::string definition = key.catalog.value("definition", "");
+	const std::string suffix = " NOT VALID";
+	return definition.size() >= suffix.size() && definition.compare(definition.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
 std::string copy_definition(const ReferencingKey &key, const std::string &new_qualified)
 {
 	const json &fk = key.catalog;
@@ -106,28 +115,106 @@ void plan_referencing_keys(const std::vector<ReferencingKey> &keys, const std::s
 {
 	if (keys.empty())
 		return;
-	// Complete: the two tables first, in the order the swap takes them (the new version's writers'
-	// order), then each key's original goes (the table could not be dropped with it) and its copy
-	// takes the name. A key gone meanwhile (its column dropped by this migration) is left alone.
-	plan.complete.push_back("LOCK TABLE " + new_qualified + ", " + old_qualified + " IN ACCESS EXCLUSIVE MODE");
+	// Complete: the referencing tables first (their writers lock them before the table, for the
+	// key's check), then the rebuild and the table in the order the swap takes them; then each
+	// key's original goes (the table could not be dropped with it) and its copy takes the name. A
+	// key gone meanwhile (its column dropped) is left alone.
+	std::string lock = "LOCK TABLE ";
+	for (const auto &key : keys)
+		lock += quote_qualified(context.schema, key.table) + ", ";
+	plan.complete.push_back(lock + new_qualified + ", " + old_qualified + " IN ACCESS EXCLUSIVE MODE");
 	for (const auto &key : keys) {
 		const std::string referencing = quote_qualified(context.schema, key.table);
 		const std::string alter = "ALTER TABLE " + referencing + " ";
-		// After the copy of the rows: the copy's NOT VALID is a catalog change; VALIDATE reads the
-		// referencing table under SHARE UPDATE EXCLUSIVE, which no write waits for.
-		plan.after_backfill.push_back({alter + "ADD CONSTRAINT " + quote_ident(stand_in(key.name)) + " " +
-		                                   copy_definition(key, new_qualified) + " NOT VALID",
-		                               alter + "DROP CONSTRAINT IF EXISTS " + quote_ident(stand_in(key.name))});
-		plan.after_backfill.push_back({alter + "VALIDATE CONSTRAINT " + quote_ident(stand_in(key.name)), ""});
+		const std::string copy = quote_ident(stand_in(key.name));
+		const std::string copy_exists = "EXISTS (SELECT FROM pg_catalog.pg_constraint WHERE conrelid = " +
+		                                quote_literal(referencing) + "::pg_catalog.regclass AND conname = " +
+		                                quote_literal(stand_in(key.name)) + ")";
+		// After the copy of the rows. ADD ... NOT VALID is a catalog change, but its SHARE ROW
+		// EXCLUSIVE locks (the referencing table and the rebuild, which every old-version write
+		// reaches through the mirror) would queue the application behind any long transaction: it
+		// waits 100 ms at most, and the worker tries again. The retry's cleanup drops a copy left by
+		// an attempt that failed after it, and takes no lock when there is none. VALIDATE reads the
+		// referencing table under SHARE UPDATE EXCLUSIVE, which no write waits for; a key that was
+		// NOT VALID stays so.
+		plan.after_backfill.push_back(
+		    {pinned_do_block("", "        PERFORM pg_catalog.set_config('lock_timeout', '100ms', true);\n"
+		                         "        EXECUTE " +
+		                             quote_literal(alter + "ADD CONSTRAINT " + copy + " " +
+		                                           copy_definition(key, new_qualified) + " NOT VALID") +
+		                             ";"),
+		     pinned_do_block("", "        IF " + copy_exists + " THEN\n"
+		                         "            PERFORM pg_catalog.set_config('lock_timeout', '100ms', true);\n"
+		                         "            EXECUTE " +
+		                             quote_literal(alter + "DROP CONSTRAINT IF EXISTS " + copy) + ";\n        END IF;")});
+		if (!not_valid(key))
+			plan.after_backfill.push_back({alter + "VALIDATE CONSTRAINT " + copy, ""});
 		plan.complete.push_back(pinned_do_block(
-		    "", "        IF EXISTS (SELECT FROM pg_catalog.pg_constraint WHERE conrelid = " + quote_literal(referencing) +
-		            "::pg_catalog.regclass AND conname = " + quote_literal(stand_in(key.name)) + ") THEN\n"
+		    "", "        IF " + copy_exists + " THEN\n"
 		            "            EXECUTE " + quote_literal(alter + "DROP CONSTRAINT IF EXISTS " + quote_ident(key.name)) + ";\n"
-		            "            EXECUTE " + quote_literal(alter + "RENAME CONSTRAINT " + quote_ident(stand_in(key.name)) +
-		                                                 " TO " + quote_ident(key.name)) + ";\n"
+		            "            EXECUTE " + quote_literal(alter + "RENAME CONSTRAINT " + copy + " TO " + quote_ident(key.name)) +
+		            ";\n"
 		            "        END IF;"));
-		plan.rollback.push_back(alter + "DROP CONSTRAINT IF EXISTS " + quote_ident(stand_in(key.name)));
+		plan.rollback.push_back(alter + "DROP CONSTRAINT IF EXISTS " + copy);
 	}
+}
+
+void check_rebuilt_references(const PlanningContext &context)
+{
+	for (const auto &rebuilt : context.virt.tables()) {
+		if (!rebuilt.rebuilt)
+			continue;
+		const std::string original = rebuilt.catalog.value("name", "");
+		auto has_physical = [](const VirtualTable &table, const std::string &column) {
+			for (const auto &virt : table.columns)
+				if (virt.physical == column)
+					return true;
+			return false;
+		};
+		for (const auto &other : context.before.tables())
+			for (const auto &fk : other.catalog.value("foreignKeys", json::object())) {
+				if (fk.value("referencedTable", "") != original || other.physical == original)
+					continue;
+				auto refuse_later = [&](const std::string &why) {
+					throw Error(sqlstate::feature_not_supported,
+					            "table \"" + rebuilt.name + "\" is rebuilt by this migration, and foreign key \"" +
+					                fk.value("name", "") + "\" of table \"" + other.name + "\" points at it, but " + why +
+					                ": the key could not follow the table",
+					            "Make that change in a migration of its own, before or after the rebuild.");
+				};
+				const VirtualTable *referencing = nullptr;
+				for (const auto &table : context.virt.tables())
+					if (table.catalog.is_object() && table.catalog.value("name", "") == other.physical)
+						referencing = &table;
+				if (referencing == nullptr)
+					refuse_later("this migration drops or renames table \"" + other.name + "\"");
+				if (referencing->rebuilt)
+					refuse_later("this migration rebuilds table \"" + other.name + "\" too");
+				for (const auto &column : fk.value("columns", json::array()))
+					if (!has_physical(*referencing, column.get<std::string>()))
+						refuse_later("this migration changes or drops its column \"" + column.get<std::string>() + "\"");
+				for (const auto &column : fk.value("referencedColumns", json::array()))
+					if (!has_physical(rebuilt, column.get<std::string>()))
+						refuse_later("this migration changes or drops column \"" + column.get<std::string>() +
+						             "\" of \"" + rebuilt.name + "\", which it references");
+			}
+	}
+}
+
+Statement refuse_foreign_schema_keys_sql(const std::string &old_qualified)
+{
+	return pinned_do_block(
+	    "    other record;\n",
+	    "        SELECT c.conname, c.conrelid::pg_catalog.regclass AS on_table INTO other FROM pg_catalog.pg_constraint c\n"
+	    "         WHERE c.contype = 'f' AND c.confrelid = " + quote_literal(old_qualified) + "::pg_catalog.regclass\n"
+	    "           AND c.connamespace <> (SELECT r.relnamespace FROM pg_catalog.pg_class r WHERE r.oid = " +
+	        quote_literal(old_qualified) + "::pg_catalog.regclass)\n"
+	    "         LIMIT 1;\n"
+	    "        IF FOUND THEN\n"
+	    "            RAISE EXCEPTION 'table % is referenced by foreign key \"%\" of table %, in another schema: pgshift cannot "
+	    "rebuild it yet', " + quote_literal(old_qualified) + ", other.conname, other.on_table\n"
+	    "                USING ERRCODE = '0A000', HINT = 'Drop the foreign key for the migration and add it again after complete.';\n"
+	    "        END IF;");
 }
 
 }  // namespace pgshift

@@ -27,6 +27,15 @@ struct ReferencingKey {
 std::vector<ReferencingKey> keys_referencing(const VirtualTable &table, const std::vector<std::string> &new_key,
                                              const PlanningContext &context);
 
+// After every operation of the migration: refuses what a later operation did that would keep a
+// rebuilt table's referencing keys from following it (complete could never succeed): the
+// referencing table dropped or rebuilt, the key's columns changed on either table.
+void check_rebuilt_references(const PlanningContext &context);
+
+// A start step that refuses, naming it, a foreign key from another schema that points at the table
+// (read_schema() sees the managed schema only).
+Statement refuse_foreign_schema_keys_sql(const std::string &old_qualified);
+
 // The worker's jobs, complete's steps (before the swap, which drops the table) and rollback's steps
 // (before the rebuild is dropped) for those keys. `old_qualified`, `new_qualified`: the two tables.
 void plan_referencing_keys(const std::vector<ReferencingKey> &keys, const std::string &old_qualified,

@@ -53,22 +53,24 @@ TEST(RebuildTablePlan, StartMakesTheRebuildItsPartitionsAndBothTriggers)
 	std::vector<std::string> start;
 	for (const auto &step : result["start"])
 		start.push_back(step["sql"]);
-	ASSERT_EQ(start.size(), 13u);   // and the TRUNCATE trigger of its partition, at the end
-	EXPECT_EQ(start[0], "CREATE TABLE \"public\".\"_pgshift_rebuild_job\" (LIKE \"public\".\"job\" INCLUDING DEFAULTS "
+	ASSERT_EQ(start.size(), 14u);   // and the TRUNCATE trigger of its partition, at the end
+	// First, a check that no other schema's foreign key points at the table.
+	EXPECT_NE(start[0].find("in another schema"), std::string::npos);
+	EXPECT_EQ(start[1], "CREATE TABLE \"public\".\"_pgshift_rebuild_job\" (LIKE \"public\".\"job\" INCLUDING DEFAULTS "
 	                    "INCLUDING CONSTRAINTS INCLUDING GENERATED INCLUDING STORAGE INCLUDING COMPRESSION INCLUDING "
 	                    "COMMENTS) PARTITION BY LIST (\"name\")");
-	EXPECT_EQ(start[1], "CREATE TABLE \"public\".\"job_rest\" PARTITION OF \"public\".\"_pgshift_rebuild_job\" DEFAULT");
-	EXPECT_EQ(start[2], "SELECT pgshift._rebuild_prepare('\"public\".\"job\"'::pg_catalog.regclass, "
+	EXPECT_EQ(start[2], "CREATE TABLE \"public\".\"job_rest\" PARTITION OF \"public\".\"_pgshift_rebuild_job\" DEFAULT");
+	EXPECT_EQ(start[3], "SELECT pgshift._rebuild_prepare('\"public\".\"job\"'::pg_catalog.regclass, "
 	                    "'\"public\".\"_pgshift_rebuild_job\"'::pg_catalog.regclass, ARRAY['name', 'id']::pg_catalog.name[])");
 	// Each table's trigger finds rows in the other by the other's key, and carries no generated column.
 	// The old table's trigger inserts a row an update finds missing (not copied yet); the rebuild's does not.
-	EXPECT_EQ(start[3], "CREATE TRIGGER \"~pgshift_rebuild_sync\" AFTER INSERT OR UPDATE OR DELETE ON \"public\".\"job\" "
+	EXPECT_EQ(start[4], "CREATE TRIGGER \"~pgshift_rebuild_sync\" AFTER INSERT OR UPDATE OR DELETE ON \"public\".\"job\" "
 	                    "FOR EACH ROW WHEN (pgshift._rebuild_sync_wanted()) EXECUTE FUNCTION "
 	                    "pgshift.rebuild_sync('\"public\".\"_pgshift_rebuild_job\"', 'insert-missing', '2', "
 	                    "'name', 'id', 'id', 'name')");
-	EXPECT_EQ(start[4], "CREATE TRIGGER \"~pgshift_rebuild_truncate\" BEFORE TRUNCATE ON \"public\".\"job\" FOR EACH "
+	EXPECT_EQ(start[5], "CREATE TRIGGER \"~pgshift_rebuild_truncate\" BEFORE TRUNCATE ON \"public\".\"job\" FOR EACH "
 	                    "STATEMENT EXECUTE FUNCTION pgshift.rebuild_sync()");
-	EXPECT_EQ(start[7], "CREATE TRIGGER \"~pgshift_rebuild_sync\" AFTER INSERT OR UPDATE OR DELETE ON "
+	EXPECT_EQ(start[8], "CREATE TRIGGER \"~pgshift_rebuild_sync\" AFTER INSERT OR UPDATE OR DELETE ON "
 	                    "\"public\".\"_pgshift_rebuild_job\" FOR EACH ROW WHEN (pgshift._rebuild_sync_wanted()) EXECUTE "
 	                    "FUNCTION pgshift.rebuild_sync('\"public\".\"job\"', 'ignore-missing', '1', 'id', 'id', 'name')");
 	// The copy is a backfill job of the table, so the new version opens when it is done.
@@ -90,8 +92,10 @@ TEST(RebuildTablePlan, StartMakesTheRebuildItsPartitionsAndBothTriggers)
 	EXPECT_EQ(result["complete"][0]["sql"], "SELECT pgshift._rebuild_swap('\"public\".\"job\"'::pg_catalog.regclass, "
 	                                        "'\"public\".\"_pgshift_rebuild_job\"'::pg_catalog.regclass)");
 	EXPECT_EQ(result["complete"][1]["sql"], "ALTER TABLE \"public\".\"_pgshift_rebuild_job\" RENAME TO \"job\"");
-	ASSERT_EQ(result["rollback"].size(), 3u);
-	EXPECT_EQ(result["rollback"][2]["sql"], "DROP TABLE IF EXISTS \"public\".\"_pgshift_rebuild_job\"");
+	ASSERT_EQ(result["rollback"].size(), 4u);   // the two tables locked first, as the old version's writers lock them
+	EXPECT_EQ(result["rollback"][0]["sql"],
+	          "LOCK TABLE \"public\".\"job\", \"public\".\"_pgshift_rebuild_job\" IN ACCESS EXCLUSIVE MODE");
+	EXPECT_EQ(result["rollback"][3]["sql"], "DROP TABLE IF EXISTS \"public\".\"_pgshift_rebuild_job\"");
 }
 
 TEST(RebuildTablePlan, RefusesWhatItCannotCarryOverYet)
@@ -177,21 +181,30 @@ TEST(RebuildTablePlan, ForeignKeysPointingAtTheTableFollowIt)
 		jobs.push_back(job["statement"]);
 	ASSERT_EQ(jobs.size(), 3u);
 	EXPECT_NE(jobs[0].find("INSERT INTO \"public\".\"_pgshift_rebuild_queue\""), std::string::npos);
-	EXPECT_EQ(jobs[1], "ALTER TABLE \"public\".\"job\" ADD CONSTRAINT \"_pgshift_rb_job_queue_fk\" FOREIGN KEY (\"name\") "
-	                   "REFERENCES \"public\".\"_pgshift_rebuild_queue\" (\"name\") ON DELETE CASCADE NOT VALID");
-	EXPECT_EQ(result["jobs"][1]["cleanup"],
-	          "ALTER TABLE \"public\".\"job\" DROP CONSTRAINT IF EXISTS \"_pgshift_rb_job_queue_fk\"");
+	// With a short lock timeout (the worker tries again), and a cleanup that locks only a copy there is.
+	EXPECT_NE(jobs[1].find("set_config('lock_timeout', '100ms', true);\n        EXECUTE 'ALTER TABLE \"public\".\"job\" ADD "
+	                       "CONSTRAINT \"_pgshift_rb_job_queue_fk\" FOREIGN KEY (\"name\") REFERENCES "
+	                       "\"public\".\"_pgshift_rebuild_queue\" (\"name\") ON DELETE CASCADE NOT VALID'"),
+	          std::string::npos)
+	    << jobs[1];
+	const std::string cleanup = result["jobs"][1]["cleanup"];
+	EXPECT_LT(cleanup.find("IF EXISTS (SELECT FROM pg_catalog.pg_constraint"),
+	          cleanup.find("DROP CONSTRAINT IF EXISTS \"_pgshift_rb_job_queue_fk\""))
+	    << cleanup;
 	EXPECT_EQ(jobs[2], "ALTER TABLE \"public\".\"job\" VALIDATE CONSTRAINT \"_pgshift_rb_job_queue_fk\"");
 	std::vector<std::string> complete;
 	for (const auto &step : result["complete"])
 		complete.push_back(step["sql"]);
 	ASSERT_GE(complete.size(), 3u);
-	EXPECT_EQ(complete[0], "LOCK TABLE \"public\".\"_pgshift_rebuild_queue\", \"public\".\"queue\" IN ACCESS EXCLUSIVE MODE");
+	EXPECT_EQ(complete[0], "LOCK TABLE \"public\".\"job\", \"public\".\"_pgshift_rebuild_queue\", \"public\".\"queue\" IN "
+	                       "ACCESS EXCLUSIVE MODE");
 	EXPECT_NE(complete[1].find("RENAME CONSTRAINT \"_pgshift_rb_job_queue_fk\" TO \"job_queue_fk\""), std::string::npos)
 	    << complete[1];
 	EXPECT_NE(complete[2].find("pgshift._rebuild_swap("), std::string::npos);
 	const json &rollback = result["rollback"];
 	ASSERT_GE(rollback.size(), 2u);
-	EXPECT_EQ(rollback[0]["sql"], "ALTER TABLE \"public\".\"job\" DROP CONSTRAINT IF EXISTS \"_pgshift_rb_job_queue_fk\"");
+	// The table and its rebuild first, as the old version's writers lock them.
+	EXPECT_EQ(rollback[0]["sql"], "LOCK TABLE \"public\".\"queue\", \"public\".\"_pgshift_rebuild_queue\" IN ACCESS EXCLUSIVE MODE");
+	EXPECT_EQ(rollback[1]["sql"], "ALTER TABLE \"public\".\"job\" DROP CONSTRAINT IF EXISTS \"_pgshift_rb_job_queue_fk\"");
 	EXPECT_EQ(rollback.back()["sql"], "DROP TABLE IF EXISTS \"public\".\"_pgshift_rebuild_queue\"");
 }

@@ -110,8 +110,11 @@ void plan_add_column(const json &body, PlanningContext &context, OperationPlan &
 		table.constraint_names.insert(references["name"].get<std::string>());
 	}
 	std::string unique_index = std::string(internal_prefix) + "uniq_" + name;
-	std::string unique_constraint = table.physical + "_" + name + "_key";
+	// Named after the table as it is called on disk once complete is done (a rebuild takes its name).
+	std::string unique_constraint =
+	    (table.rebuilt ? table.catalog.value("name", table.physical) : table.physical) + "_" + name + "_key";
 	if (column.value("unique", false)) {
+		refuse_unique_on_partitioned_rebuild(table, "a unique column \"" + name + "\"");
 		check_identifier(unique_index, "index name with pgshift's prefix");
 		check_identifier(unique_constraint, "unique constraint name");
 		build_index(plan, context, table, "CREATE UNIQUE INDEX", unique_index, " (" + quote_ident(physical) + ")");

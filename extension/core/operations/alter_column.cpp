@@ -122,6 +122,7 @@ void plan_alter_column(const json &body, PlanningContext &context, OperationPlan
 		table.find_column(name)->nullable = false;
 	}
 	if (body.contains("unique")) {
+		refuse_unique_on_partitioned_rebuild(table, "a unique constraint on column \"" + name + "\"");
 		std::string index = body["unique"]["name"].get<std::string>();
 		build_index(plan, context, table, "CREATE UNIQUE INDEX", index, " (" + twin_column + ")");
 		plan.complete.push_back(alter + "ADD CONSTRAINT " + quote_ident(index) + " UNIQUE USING INDEX " + quote_ident(index));

@@ -57,6 +57,10 @@ void check_rebuildable(const VirtualTable &table, const PlanningContext &context
 	// Untouched by the migration so far: the rebuild is made LIKE the table as it is on disk.
 	const std::string put_first = "Put rebuild_table before the migration's other operations on the table: they then "
 	                              "change the rebuild.";
+	for (const auto &index : catalog.value("indexes", json::object()))
+		if (!context.virt.has_index(index.value("name", "")))
+			refuse(table.name, "has index \"" + index.value("name", "") + "\" dropped by an earlier operation of this migration",
+			       put_first);
 	for (const auto &name : context.dual_writes.tables())
 		if (name == table.physical)
 			refuse(table.name, "is changed by an earlier operation of this migration", put_first);
@@ -67,6 +71,8 @@ void check_rebuildable(const VirtualTable &table, const PlanningContext &context
 	for (const auto &column : table.columns)
 		if (column.physical != column.name)
 			refuse(table.name, "has a column renamed by an earlier operation of this migration", put_first);
+	if (context.touched_tables.count(table.name) > 0)
+		refuse(table.name, "is changed by an earlier operation of this migration", put_first);
 }
 
 // Unique indexes and constraints must contain the partition key on a partitioned table.
@@ -193,6 +199,7 @@ void plan_rebuild_table(const json &body, PlanningContext &context, OperationPla
 		key_array += (i == 0 ? "" : ", ") + quote_literal(new_key[i]);
 	key_array += "]::pg_catalog.name[]";
 
+	plan.start.push_back(refuse_foreign_schema_keys_sql(old_qualified));
 	plan.start.push_back(create);
 	for (const auto &partition : partitions)
 		plan.start.push_back(partition);
