@@ -48,6 +48,11 @@ DELETE FROM pd_02.job WHERE name = 'b' AND id = 7;
 -- new version, so `down` fills the old column.
 WITH failed AS (DELETE FROM pd_02.job WHERE name = 'a' AND id = 9 RETURNING *)
 INSERT INTO pd_02.job (name, id, state, data, size) SELECT name, id, 'RETRY', data, size FROM failed;
+-- A partition written directly and through the new version's view of its table in one statement:
+-- neither direction fits both, so it is refused, and nothing is written.
+WITH failed AS (DELETE FROM pd.job_a WHERE name = 'a' AND id = 12 RETURNING *)
+INSERT INTO pd_02.job (name, id, state, data) SELECT name, id, 'RETRY', data FROM failed;
+SELECT count(*) AS row_12_kept FROM pd.job WHERE id = 12;
 SELECT j.tableoid::regclass AS partition, j.name, j.id FROM pd.job j WHERE id IN (3, 4) ORDER BY id;
 SELECT name, id, state FROM pd_01.job WHERE id IN (1, 2, 3, 4, 9, 5000, 5001, 5002) ORDER BY id;
 SELECT name, id, state, size FROM pd_02.job WHERE id IN (1, 2, 3, 4, 9, 5000, 5001, 5002) ORDER BY id;

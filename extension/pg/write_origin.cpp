@@ -43,6 +43,8 @@ struct WritingStatement {
 	bool backfill;
 	int table_count;
 	Oid *tables;             // the relations the statement modifies (its result relations)
+	bool *named;             // per result relation: named by the statement itself, not a partition or
+	                         // child that PostgreSQL added for a parent it names (those ask no rights)
 	int view_count;
 	TargetView *views;
 	int deleting_view_count;
@@ -191,9 +193,13 @@ void remember_writing_statement(QueryDesc *query, int eflags)
 	auto *statement = static_cast<WritingStatement *>(palloc0(sizeof(WritingStatement)));
 	statement->backfill = backfill;
 	statement->tables = static_cast<Oid *>(palloc(sizeof(Oid) * (list_length(plan->resultRelations) + 1)));
+	statement->named = static_cast<bool *>(palloc(sizeof(bool) * (list_length(plan->resultRelations) + 1)));
 	ListCell *cell;
-	foreach (cell, plan->resultRelations)
-		statement->tables[statement->table_count++] = rt_fetch(lfirst_int(cell), plan->rtable)->relid;
+	foreach (cell, plan->resultRelations) {
+		const RangeTblEntry *entry = rt_fetch(lfirst_int(cell), plan->rtable);
+		statement->named[statement->table_count] = entry->requiredPerms != 0;
+		statement->tables[statement->table_count++] = entry->relid;
+	}
 	int written_views = 0, deleting_views = 0;
 	foreach (cell, plan->rtable) {
 		written_views += is_written_view(static_cast<RangeTblEntry *>(lfirst(cell))) ? 1 : 0;
@@ -292,6 +298,15 @@ bool writes_relation(const WritingStatement *statement, Oid relation)
 	return false;
 }
 
+[[noreturn]] void refuse_two_versions(Relation rel, const char *how)
+{
+	ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+	                errmsg("one statement writes table \"%s\" as two versions at once, %s", RelationGetRelationName(rel), how),
+	                errhint("pgshift cannot tell which version such a write belongs to: split it into one statement "
+	                        "per version.")));
+	pg_unreachable();
+}
+
 // Whether the statement names `relation`: as a result relation, or as what a view it writes or
 // deletes through writes.
 bool names_relation(const WritingStatement *statement, Oid relation)
@@ -328,6 +343,18 @@ Oid written_relation(WritingStatement *statement, Relation rel)
 		if (names_relation(statement, lfirst_oid(cell)))
 			found = lfirst_oid(cell);
 	list_free(ancestors);
+	// The partition named by the statement itself as well as through a view of its parent: a write
+	// of the table and one of a version at once, which no direction fits.
+	bool named_itself = false;
+	for (int i = 0; i < statement->table_count; i++)
+		named_itself = named_itself || (statement->tables[i] == relation && statement->named[i]);
+	bool through_view = false;
+	for (int i = 0; i < statement->view_count; i++)
+		through_view = through_view || statement->views[i].table == found;
+	for (int i = 0; i < statement->deleting_view_count; i++)
+		through_view = through_view || statement->deleted_through_views[i] == found;
+	if (named_itself && found != relation && through_view)
+		refuse_two_versions(rel, "through the view of its partitioned table and directly");
 	if (statement->routed_count < WritingStatement::routed_capacity) {
 		statement->routed_from[statement->routed_count] = relation;
 		statement->routed_to[statement->routed_count++] = found;
@@ -335,14 +362,6 @@ Oid written_relation(WritingStatement *statement, Relation rel)
 	return found;
 }
 
-[[noreturn]] void refuse_two_versions(Relation rel, const char *how)
-{
-	ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-	                errmsg("one statement writes table \"%s\" as two versions at once, %s", RelationGetRelationName(rel), how),
-	                errhint("pgshift cannot tell which version such a write belongs to: split it into one statement "
-	                        "per version.")));
-	pg_unreachable();
-}
 
 // A statement that started before this backend loaded the library, so the hook did not see it: a
 // session's first statement that touches pgshift, writing through a view made by pgshift 0.1.0
