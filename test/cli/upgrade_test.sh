@@ -181,3 +181,35 @@ assert_eq "the table is partitioned, every row there" "p 2000" \
   "$(sql "SELECT (SELECT relkind::text FROM pg_class WHERE oid = 'public.items'::regclass) || ' ' || count(*) FROM items")"
 extension_objects "$PGDATABASE" "$work/updated_040_objects.sql"
 assert_files_equal "the same objects as a new install" "$work/fresh_objects.sql" "$work/updated_040_objects.sql"
+
+# A database made with pgshift 0.5.0, a rebuild's copy waiting: after the update the copy goes on
+# and completes, and a table with row-level security, which 0.5.0 refused, can be rebuilt.
+test_case "upgrade from 0.5.0"
+fresh_db upgrade_from_050
+sql "CREATE EXTENSION pgshift VERSION '0.5.0'" >/dev/null
+failed=$({ sql "CREATE TABLE public.items (id int PRIMARY KEY, price text);
+              INSERT INTO public.items SELECT g, g::text FROM generate_series(1, 2000) g;
+              SELECT pgshift.start('public', '{\"name\": \"01_rebuild\", \"operations\": [{\"rebuild_table\": {\"table\": \"items\",
+               \"partition_by\": {\"strategy\": \"hash\", \"columns\": [\"id\"]},
+               \"partitions\": [{\"name\": \"items_0\", \"modulus\": 2, \"remainder\": 0}, {\"name\": \"items_1\", \"modulus\": 2, \"remainder\": 1}]}}]}',
+               '{\"paused\": true}');" 2>&1 | grep -i error; })
+assert_eq "0.5.0 starts its rebuild" "" "$failed"
+assert_exit "ALTER EXTENSION pgshift UPDATE from 0.5.0" 0 psql -X -q -v ON_ERROR_STOP=1 -c "ALTER EXTENSION pgshift UPDATE TO '$VERSION'"
+sql "SELECT pgshift.backfill_resume('public')" >/dev/null
+assert_exit "complete with this CLI" 0 "$PGSHIFT" complete
+assert_eq "the table is partitioned, every row there" "p 2000" \
+  "$(sql "SELECT (SELECT relkind::text FROM pg_class WHERE oid = 'public.items'::regclass) || ' ' || count(*) FROM items")"
+sql "CREATE TABLE public.notes (id int PRIMARY KEY, author text NOT NULL);
+     INSERT INTO public.notes SELECT g, 'a' || g % 2 FROM generate_series(1, 100) g;
+     ALTER TABLE public.notes ENABLE ROW LEVEL SECURITY;
+     CREATE POLICY own ON public.notes USING (author = current_user)" >/dev/null
+printf '%s' '{"name": "02_rebuild_notes", "operations": [{"rebuild_table": {"table": "notes",
+  "partition_by": {"strategy": "hash", "columns": ["id"]},
+  "partitions": [{"name": "notes_0", "modulus": 2, "remainder": 0}, {"name": "notes_1", "modulus": 2, "remainder": 1}]}}]}' \
+  >"$work/02_rebuild_notes.json"
+assert_exit "a rebuild of a table with row-level security after the update" 0 "$PGSHIFT" start "$work/02_rebuild_notes.json" --complete
+assert_eq "its policy and row-level security came along, every row there" "own true 100" \
+  "$(sql "SELECT (SELECT string_agg(policyname, ',') FROM pg_policies WHERE tablename = 'notes') || ' ' ||
+                 (SELECT relrowsecurity FROM pg_class WHERE oid = 'public.notes'::regclass) || ' ' || count(*) FROM notes")"
+extension_objects "$PGDATABASE" "$work/updated_050_objects.sql"
+assert_files_equal "the same objects as a new install" "$work/fresh_objects.sql" "$work/updated_050_objects.sql"
