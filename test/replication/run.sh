@@ -40,7 +40,9 @@ wait_until() {
   done
 }
 caught_up() {   # the standby has replayed everything the primary had written when this was called
-  local target; target=$(sql "SELECT pg_current_wal_lsn()")
+  # The insert position, not pg_current_wal_lsn() (the write position): the test cluster commits
+  # with synchronous_commit off, so the last commit record may not have been written out yet.
+  local target; target=$(sql "SELECT pg_current_wal_insert_lsn()")
   wait_until 60 bash -c "[[ \$(psql -X -A -t -h '$standby' -p $standby_port -d postgres -c \"SELECT pg_last_wal_replay_lsn() >= '$target'\") == t ]]"
 }
 data_hash() { "$@" "SELECT md5(string_agg(id || ':' || v, ',' ORDER BY id)) FROM r.items"; }
