@@ -105,7 +105,7 @@ if [[ ! -d $cache/node_modules/pgboss10/node_modules/pg ]]; then
   run node "$here/verify.js" "$cache/node_modules/pg" "$work/v9.log" "$work/v10.log"
 fi
 echo "$OUT" | grep -v '^problem' | sed 's/^/   /'
-assert_status "no job lost or wrong, no client error ($(echo "$OUT" | grep '^problem' | head -n 3 | tr '\n' ' '))" 0
+assert_status "no job lost or wrong, no client error but the documented deadlock of two versions taking one job ($(echo "$OUT" | grep '^problem' | head -n 3 | tr '\n' ' '))" 0
 for client in v9 v10; do
   for op in sent completed failed; do
     count=$(grep -c "\"client\":\"$client\",\"op\":\"$op\"" "$work/$client.log")

@@ -1,7 +1,8 @@
 // Checks the two clients' logs against the database after the migration: every job either client was
 // told about is there (in job or archive) with its name, data and retry limit; a job a client was
 // told it completed is completed (completion is final, so no order between the two clients' logs is
-// needed); a job only ever failed is failed, waiting for its retry, or taken again. Prints one line
+// needed); a job only ever failed is failed, waiting for its retry, or taken again; no client error
+// but a deadlock between the two versions while both run. Prints one line
 // per finding and a summary line: "checked <n> jobs, <k> problems".
 //
 //   node verify.js <pg module dir> <log file>...
@@ -50,8 +51,22 @@ async function main () {
       problem(`job ${id} was failed by ${event.client} (and never completed by either client) but is ${row.state}`)
     }
   }
+  // While both versions write, a job taken by both clients at once locks the two tables in opposite
+  // orders (docs/format-extensions.md, rebuild_table): PostgreSQL cancels one of the two as a deadlock,
+  // and pg-boss takes the job again on a later fetch, so no job is lost (checked above). Only that
+  // error, only in the statements that take or finish jobs, and only while both clients run, is
+  // expected; every other error is a problem.
+  const at = (client, op) => (entries.find((e) => e.client === client && e.op === op) || {}).at
+  const bothFrom = at('v10', 'started')
+  const bothUntil = at('v9', 'stopped')
+  const crossVersionDeadlock = (entry) => entry.message === 'deadlock detected' &&
+    ['fetch', 'complete', 'fail'].includes(entry.where) &&
+    bothFrom !== undefined && bothUntil !== undefined && entry.at >= bothFrom && entry.at <= bothUntil
   const errors = entries.filter((entry) => entry.op === 'error')
-  for (const error of errors) problem(`${error.client} error in ${error.where}: ${error.message}`)
+  for (const error of errors.filter((entry) => !crossVersionDeadlock(entry))) {
+    problem(`${error.client} error in ${error.where}: ${error.message}`)
+  }
+  console.log(`deadlocks between the two versions' clients, cancelled by PostgreSQL: ${errors.filter(crossVersionDeadlock).length}`)
   const count = (client, op) => entries.filter((e) => e.client === client && e.op === op).length
   for (const client of ['v9', 'v10']) {
     console.log(`${client}: sent ${count(client, 'sent')}, completed ${count(client, 'completed')}, failed ${count(client, 'failed')}, errors ${count(client, 'error')}`)
